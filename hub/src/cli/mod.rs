@@ -1,0 +1,49 @@
+//! Command-line parsing and dispatch. Exit codes everywhere: 0 all good, 1 findings
+//! (incompatible, failing fixture, invalid map), 2 unusable input.
+
+mod contracts;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Switchyard: a CRM and downstream integration hub that moves users and their data into
+/// Salesforce and other downstream systems, and never lets a migration break a partner silently.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Event and target contracts, mappings, compatibility and contract tests.
+    Contracts(contracts::ContractsArgs),
+}
+
+/// How a command ended, as a process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything checked out.
+    Clean = 0,
+    /// The command ran and found problems (incompatibilities, failing fixtures, ...).
+    Findings = 1,
+    /// The input could not be used (malformed files, unknown names).
+    Unusable = 2,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(outcome as u8)
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Contracts(args) => contracts::run(args),
+    };
+    outcome.into()
+}

@@ -1,0 +1,29 @@
+//! Output helpers shared by commands: the `--format` switch and printing findings.
+
+use clap::ValueEnum;
+use switchyard_contracts::Finding;
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Readable by a person.
+    #[default]
+    Text,
+    /// For machines: one JSON document on stdout.
+    Json,
+}
+
+/// Prints findings to stderr, one per line, for a person.
+pub fn print_findings(findings: &[Finding]) {
+    for finding in findings {
+        eprintln!("{finding}");
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(err) => eprintln!("error: cannot encode the result as JSON: {err}"),
+    }
+}

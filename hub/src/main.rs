@@ -1,0 +1,7 @@
+//! `switchyard`: the command line of the Switchyard integration hub.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}
