@@ -1,10 +1,12 @@
 //! The catalog on disk: event contracts, and per system its target contracts, mappings,
 //! fixtures and expectations. See `contracts/catalog/README.md` for the layout.
 
+mod check;
 mod expectation;
 mod fixture;
 mod loader;
 mod mapping_spec;
+mod record;
 mod target;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,7 @@ use serde_json::Value;
 pub use expectation::{Expectation, ExpectationEntry, ExpectationsFile};
 pub use fixture::{Fixture, FixtureCase};
 pub use mapping_spec::{MappingFile, MappingSpec};
+pub use record::{RecordViolation, validate_record};
 pub use target::{FieldType, TargetContract, TargetContractFile, TargetField};
 
 use crate::finding::Finding;

@@ -40,8 +40,9 @@ pub enum PaymentMethod {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
-    /// Decimal amount with up to 4 fraction digits, e.g. `"49.00"`; `"0.00"` for free courses.
-    #[schemars(regex(pattern = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"))]
+    /// Decimal amount without leading zeros, up to 4 fraction digits, e.g. `"49.00"`; `"0.00"`
+    /// for free courses.
+    #[schemars(regex(pattern = r"^-?(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?$"))]
     pub amount: String,
     /// ISO 4217 code, e.g. `USD`, `EUR`.
     #[schemars(regex(pattern = r"^[A-Z]{3}$"))]

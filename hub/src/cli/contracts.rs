@@ -30,6 +30,8 @@ enum ContractsCommand {
         #[arg(value_name = "TYPE@VERSION")]
         contract: String,
     },
+    /// Type-check every mapping against its source schema and target contract.
+    Check,
 }
 
 pub fn run(args: ContractsArgs) -> Outcome {
@@ -45,6 +47,7 @@ pub fn run(args: ContractsArgs) -> Outcome {
     match args.command {
         ContractsCommand::List => list(&catalog, args.format),
         ContractsCommand::Schema { contract } => schema(&catalog, &contract),
+        ContractsCommand::Check => check(&catalog, args.format),
     }
 }
 
@@ -103,4 +106,25 @@ fn schema(catalog: &Catalog, contract: &str) -> Outcome {
             Outcome::Unusable
         }
     }
+}
+
+fn check(catalog: &Catalog, format: Format) -> Outcome {
+    let findings = catalog.check();
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    match format {
+        Format::Json => print_json(&json!({"ok": errors == 0, "findings": findings})),
+        Format::Text => {
+            for finding in &findings {
+                println!("{finding}");
+            }
+            let mappings = catalog.mappings().count();
+            println!(
+                "{mappings} mappings checked against {} event contracts and {} target contracts: {errors} error(s), {} warning(s)",
+                catalog.events.len(),
+                catalog.systems.values().map(|s| s.targets.len()).sum::<usize>(),
+                findings.len() - errors
+            );
+        }
+    }
+    if errors == 0 { Outcome::Clean } else { Outcome::Findings }
 }

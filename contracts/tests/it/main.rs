@@ -1,0 +1,3 @@
+//! Integration tests of the contracts crate: one binary, one module per area.
+
+mod golden;
