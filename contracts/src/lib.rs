@@ -11,6 +11,7 @@ pub mod events;
 pub mod finding;
 pub mod mapping;
 pub mod names;
+pub mod testing;
 
 pub use catalog::Catalog;
 pub use envelope::{Envelope, EnvelopeError};

@@ -154,17 +154,22 @@ fn load_events(cx: &mut LoadContext<'_>, dir: &Path) -> BTreeMap<EventRef, Event
                 continue;
             };
             let Some(schema) = cx.read_json::<Value>(&file) else { continue };
-            if let Err(err) = jsonschema::draft202012::new(&schema) {
-                cx.error(
-                    &file,
-                    err.instance_path().to_string(),
-                    "load.schema",
-                    format!("not a valid JSON Schema (draft 2020-12): {err}"),
-                );
-                continue;
-            }
+            let validator = match jsonschema::draft202012::new(&schema) {
+                Ok(validator) => validator,
+                Err(err) => {
+                    let place = err.instance_path().to_string();
+                    cx.error(
+                        &file,
+                        place,
+                        "load.schema",
+                        format!("not a valid JSON Schema (draft 2020-12): {err}"),
+                    );
+                    continue;
+                }
+            };
             let contract = EventRef::new(event_type.clone(), version);
-            events.insert(contract.clone(), EventContract { contract, file: cx.relative(&file), schema });
+            let relative = cx.relative(&file);
+            events.insert(contract.clone(), EventContract::new(contract, relative, schema, validator));
         }
     }
     events

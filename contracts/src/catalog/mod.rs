@@ -2,6 +2,7 @@
 //! fixtures and expectations. See `contracts/catalog/README.md` for the layout.
 
 mod check;
+mod describe;
 mod expectation;
 mod fixture;
 mod loader;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use describe::{DescribeImport, import_describe};
 pub use expectation::{Expectation, ExpectationEntry, ExpectationsFile};
 pub use fixture::{Fixture, FixtureCase};
 pub use mapping_spec::{MappingFile, MappingSpec};
@@ -25,12 +27,43 @@ use crate::finding::Finding;
 use crate::mapping::CompiledMapping;
 use crate::names::{EventRef, EventType, SystemId, TargetRef};
 
-/// One version of one event contract: its JSON Schema (draft 2020-12).
-#[derive(Debug, Clone, PartialEq)]
+/// One version of one event contract: its JSON Schema (draft 2020-12), compiled once.
+#[derive(Debug, Clone)]
 pub struct EventContract {
     pub contract: EventRef,
     pub file: PathBuf,
     pub schema: Value,
+    validator: Arc<jsonschema::Validator>,
+}
+
+/// One way an event's data breaks its contract.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaViolation {
+    /// JSON pointer into the event's `data`.
+    pub pointer: String,
+    pub message: String,
+}
+
+impl EventContract {
+    pub(crate) fn new(
+        contract: EventRef,
+        file: PathBuf,
+        schema: Value,
+        validator: jsonschema::Validator,
+    ) -> Self {
+        Self { contract, file, schema, validator: Arc::new(validator) }
+    }
+
+    /// Every violation of `data` against this contract, each with its JSON pointer.
+    pub fn validate(&self, data: &Value) -> Vec<SchemaViolation> {
+        self.validator
+            .iter_errors(data)
+            .map(|error| SchemaViolation {
+                pointer: error.instance_path().to_string(),
+                message: error.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// Everything the catalog holds for one downstream system.

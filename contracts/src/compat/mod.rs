@@ -1,6 +1,14 @@
 //! Compatibility between versions of an event contract or a target contract, with modes as in
 //! Confluent Schema Registry (BACKWARD, FORWARD, FULL and their `_TRANSITIVE` forms).
 
+mod json_types;
+mod mode;
+mod schema_change;
+mod schema_diff;
+mod schema_keywords;
+
+pub use schema_diff::diff_event_schemas;
+
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};

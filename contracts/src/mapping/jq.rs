@@ -96,18 +96,15 @@ fn from_val(value: &Val) -> Value {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(Num::Int(i)) => Value::from(*i as i64),
-        Val::Num(Num::Float(f)) => {
-            // jq prints integral floats as integers; keep `2.0` as `2` so records compare
-            // equal to what a jq user expects.
-            if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                Value::from(*f as i64)
-            } else {
-                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
-            }
-        }
+        Val::Num(Num::Float(f)) => float_value(*f),
         Val::Num(num) => {
+            // Decimals (`"149.00" | tonumber`) and big integers: keep integers exact, and read
+            // other decimals as JSON numbers.
             let text = num.to_string();
-            text.parse::<serde_json::Number>().map_or(Value::String(text), Value::Number)
+            match text.parse::<i64>() {
+                Ok(integer) => Value::from(integer),
+                Err(_) => text.parse::<f64>().map_or(Value::String(text), float_value),
+            }
         }
         Val::TStr(bytes) | Val::BStr(bytes) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
         Val::Arr(items) => Value::Array(items.iter().map(from_val).collect()),
@@ -122,6 +119,16 @@ fn from_val(value: &Val) -> Value {
                 })
                 .collect(),
         ),
+    }
+}
+
+/// jq prints integral floats as integers; keep `2.0` as `2` so records compare equal to what a
+/// jq user expects.
+fn float_value(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
     }
 }
 
