@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    BrokenMapping, CompatibilityMode, CompatibilityReport, diff_event_schemas, target_diff::diff_target_contracts,
+    BrokenMapping, CompatibilityMode, CompatibilityReport, diff_event_schemas,
+    target_diff::diff_target_contracts,
 };
 use crate::catalog::{Catalog, SystemCatalog, TargetContract};
 use crate::finding::Finding;
@@ -14,12 +15,23 @@ use crate::names::{ContractVersion, EventRef, EventType, ObjectName, SystemId, T
 /// Why a compatibility check could not run: a contract version it needs is not in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompatError {
-    #[error("event contract `{event_type}@{version}` is not in the catalog (known versions: {})", list(known))]
+    #[error(
+        "event contract `{event_type}@{version}` is not in the catalog (known versions: {})",
+        list(known)
+    )]
     UnknownEventVersion { event_type: EventType, version: ContractVersion, known: Vec<ContractVersion> },
     #[error("system `{system}` is not in the catalog")]
     UnknownSystem { system: SystemId },
-    #[error("target contract `{system}/{object}@{version}` is not in the catalog (known versions: {})", list(known))]
-    UnknownTargetVersion { system: SystemId, object: ObjectName, version: ContractVersion, known: Vec<ContractVersion> },
+    #[error(
+        "target contract `{system}/{object}@{version}` is not in the catalog (known versions: {})",
+        list(known)
+    )]
+    UnknownTargetVersion {
+        system: SystemId,
+        object: ObjectName,
+        version: ContractVersion,
+        known: Vec<ContractVersion>,
+    },
 }
 
 fn list(versions: &[ContractVersion]) -> String {
@@ -45,10 +57,8 @@ pub fn check_event_contract(
     let versions = catalog.versions_of(event_type);
     let known: Vec<ContractVersion> = versions.iter().map(|contract| contract.contract.version).collect();
     let find = |version: ContractVersion| {
-        catalog.event(&EventRef::new(event_type.clone(), version)).ok_or_else(|| CompatError::UnknownEventVersion {
-            event_type: event_type.clone(),
-            version,
-            known: known.clone(),
+        catalog.event(&EventRef::new(event_type.clone(), version)).ok_or_else(|| {
+            CompatError::UnknownEventVersion { event_type: event_type.clone(), version, known: known.clone() }
         })
     };
     let new = find(to)?;
@@ -104,8 +114,7 @@ pub fn check_target_contract(
     } else {
         vec![old]
     };
-    let incompatibilities =
-        baselines.iter().flat_map(|old| diff_target_contracts(old, new, mode)).collect();
+    let incompatibilities = baselines.iter().flat_map(|old| diff_target_contracts(old, new, mode)).collect();
     let compared: BTreeSet<ContractVersion> = baselines.iter().map(|old| old.target.version).collect();
     Ok(CompatibilityReport {
         subject: format!("{system}/{object}"),

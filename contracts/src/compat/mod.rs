@@ -1,13 +1,21 @@
 //! Compatibility between versions of an event contract or a target contract, with modes as in
 //! Confluent Schema Registry (BACKWARD, FORWARD, FULL and their `_TRANSITIVE` forms).
 
+mod check;
 mod json_types;
 mod mode;
+mod render;
 mod schema_change;
 mod schema_diff;
 mod schema_keywords;
+mod schema_shape;
+mod target_diff;
+#[cfg(test)]
+mod tests;
 
+pub use check::{CompatError, check_event_contract, check_target_contract};
 pub use schema_diff::diff_event_schemas;
+pub use target_diff::diff_target_contracts;
 
 use serde::Serialize;
 
@@ -43,8 +51,8 @@ pub enum Direction {
 /// One incompatibility between two versions: where, what kind, how bad.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incompatibility {
-    /// JSON pointer into the newer contract (schema path for events, `/fields/<Name>` for
-    /// target contracts).
+    /// JSON pointer into the newer contract (schema path for events, `/fields/<Name>` or
+    /// `/external_id` for target contracts). Something removed points where it was.
     pub pointer: String,
     /// A stable code, e.g. `required-added`, `property-removed`, `type-narrowed`.
     pub kind: &'static str,

@@ -30,7 +30,7 @@ impl CompatibilityReport {
             } else {
                 format!(" [{} -> {}]", found.from, found.to)
             };
-            let pointer = if found.pointer.is_empty() { "/" } else { &found.pointer };
+            let pointer = if found.pointer.is_empty() { "(root)" } else { &found.pointer };
             let _ = writeln!(
                 text,
                 "  {severity:<7} {:<8} {pointer}{versions}: {} ({})",

@@ -70,7 +70,8 @@ pub(super) enum SchemaChange {
         reference: String,
         in_reader: bool,
     },
-    TooDeep,
+    /// Nested too deeply, or too many alternatives to try: the rest was not compared.
+    TooComplex,
 }
 
 /// The stable kind codes of a bound keyword: (backward, forward).
@@ -106,7 +107,7 @@ impl Change {
             format!("readers still on {from} may reject data written for {to}")
         };
         let message = match self.what {
-            SchemaChange::RefUnresolved { .. } | SchemaChange::TooDeep => what,
+            SchemaChange::RefUnresolved { .. } | SchemaChange::TooComplex => what,
             _ => format!("{what}; {consequence}"),
         };
         // The pointer is into the newer contract: the reader's when backward, the writer's when forward.
@@ -219,7 +220,10 @@ impl Change {
                     format!("cannot resolve `$ref` `{reference}` in {version}, so {field} was not compared");
                 ("ref-unresolved", text)
             }
-            SchemaChange::TooDeep => ("too-deep", format!("{field} is nested too deeply to compare")),
+            SchemaChange::TooComplex => (
+                "too-complex",
+                format!("{field} is nested too deeply or has too many alternatives to compare fully"),
+            ),
         }
     }
 }

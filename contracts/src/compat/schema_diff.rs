@@ -10,17 +10,20 @@
 
 use serde_json::{Map, Value};
 
-use super::json_types::TypeSet;
 use super::schema_change::{Change, SchemaChange};
 use super::schema_keywords;
+use super::schema_shape::{
+    Node, alternatives, constraint_siblings, merge_into, resolve, split_writer, types_of,
+};
 use super::{CompatibilityMode, Direction, Incompatibility};
 use crate::finding::Severity;
 use crate::names::ContractVersion;
 
 /// Deeper than any real contract; stops runaway recursion on hostile input.
 const MAX_DEPTH: usize = 64;
-/// `$ref` chains (a ref to a ref ...) longer than this are treated as unresolvable.
-const MAX_REF_HOPS: usize = 16;
+/// Matching alternatives tries each pairing, which nested alternatives multiply. The shipped
+/// contracts need under 50 comparisons; this bounds the work on pathological schemas.
+const MAX_COMPARISONS: usize = 20_000;
 
 /// Every incompatibility between two versions of one event schema under `mode`. `old` is the
 /// schema of `from`, `new` that of `to`. Transitive modes compare just these two schemas here:
@@ -47,9 +50,18 @@ fn diff_direction(
         Direction::Backward => (old, new),
         Direction::Forward => (new, old),
     };
-    let mut walk =
-        Walk { writer_root: writer, reader_root: reader, active_refs: Vec::new(), changes: Vec::new() };
-    walk.compare(&Node::root(writer), &Node::root(reader), "", 0);
+    let mut walk = Walk {
+        writer_root: writer,
+        reader_root: reader,
+        active_refs: Vec::new(),
+        comparisons: 0,
+        changes: Vec::new(),
+    };
+    let (writer_root, reader_root) = (Node::root(writer), Node::root(reader));
+    walk.compare(&writer_root, &reader_root, "", 0);
+    if walk.comparisons > MAX_COMPARISONS {
+        walk.push(SchemaChange::TooComplex, &writer_root, &reader_root, "");
+    }
     let mut unique: Vec<Change> = Vec::with_capacity(walk.changes.len());
     for change in walk.changes {
         // A `$defs` entry reached twice through the same path reports once.
@@ -60,36 +72,13 @@ fn diff_direction(
     unique.into_iter().map(|change| change.into_incompatibility(direction, from, to)).collect()
 }
 
-/// A schema and its JSON pointer in its own document.
-#[derive(Debug, Clone)]
-pub(super) struct Node<'s> {
-    pub schema: &'s Value,
-    pub pointer: String,
-}
-
-impl<'s> Node<'s> {
-    fn root(schema: &'s Value) -> Self {
-        Self { schema, pointer: String::new() }
-    }
-
-    /// A child at `pointer` + the escaped `segments`.
-    pub fn child(&self, schema: &'s Value, segments: &[&str]) -> Self {
-        let mut pointer = self.pointer.clone();
-        pointer.push_str(&crate::finding::json_pointer(segments));
-        Self { schema, pointer }
-    }
-
-    pub fn object(&self) -> Option<&'s Map<String, Value>> {
-        self.schema.as_object()
-    }
-}
-
 /// The walk over two schemas, collecting changes.
 pub(super) struct Walk<'r> {
     writer_root: &'r Value,
     reader_root: &'r Value,
     /// The (writer, reader) `$ref` targets being compared further up: meeting one again is a cycle.
     active_refs: Vec<(String, String)>,
+    comparisons: usize,
     pub changes: Vec<Change>,
 }
 
@@ -99,7 +88,7 @@ impl<'r> Walk<'r> {
             SchemaChange::PatternChanged { .. }
             | SchemaChange::FormatChanged { .. }
             | SchemaChange::RefUnresolved { .. }
-            | SchemaChange::TooDeep => Severity::Warning,
+            | SchemaChange::TooComplex => Severity::Warning,
             _ => Severity::Error,
         };
         self.push_with(what, severity, writer, reader, field);
@@ -124,8 +113,12 @@ impl<'r> Walk<'r> {
 
     /// Compares a writer schema with a reader schema at one place of the data.
     pub fn compare(&mut self, writer: &Node<'_>, reader: &Node<'_>, field: &str, depth: usize) {
+        self.comparisons += 1;
+        if self.comparisons > MAX_COMPARISONS {
+            return; // Reported once, at the root, when the walk ends.
+        }
         if depth > MAX_DEPTH {
-            self.push(SchemaChange::TooDeep, writer, reader, field);
+            self.push(SchemaChange::TooComplex, writer, reader, field);
             return;
         }
         let writer_resolved = match resolve(self.writer_root, writer) {
@@ -177,12 +170,14 @@ impl<'r> Walk<'r> {
         let (Some(writer_map), Some(reader_map)) = (writer.object(), reader.object()) else {
             return; // Not a schema: nothing provable.
         };
+        if writer_map.contains_key("allOf") {
+            let merged = self.merge_all_of(&writer, writer_map);
+            let merged = Node { schema: &merged, pointer: writer.pointer.clone() };
+            self.compare(&merged, reader, field, depth + 1);
+            return;
+        }
         if let Some((keyword, variants)) = alternatives(writer_map) {
-            // Writer data matches one of its alternatives: each must be readable.
-            for (index, variant) in variants.iter().enumerate() {
-                let index = index.to_string();
-                self.compare(&writer.child(variant, &[keyword, &index]), reader, field, depth + 1);
-            }
+            self.compare_writer_alternatives(&writer, keyword, variants, reader, field, depth);
             return;
         }
         if let Some(parts) = reader_map.get("allOf").and_then(Value::as_array) {
@@ -242,92 +237,55 @@ impl<'r> Walk<'r> {
             }
         }
     }
+
+    /// Writer data matches one of its alternatives (and the keywords beside them): each
+    /// alternative must be readable.
+    fn compare_writer_alternatives(
+        &mut self,
+        writer: &Node<'_>,
+        keyword: &str,
+        variants: &[Value],
+        reader: &Node<'_>,
+        field: &str,
+        depth: usize,
+    ) {
+        let siblings = writer.object().and_then(|map| constraint_siblings(map, keyword));
+        for (index, variant) in variants.iter().enumerate() {
+            let index = index.to_string();
+            let variant = writer.child(variant, &[keyword, &index]);
+            let resolved = resolve(self.writer_root, &variant).ok();
+            match (&siblings, resolved.as_ref().and_then(Node::object)) {
+                (Some(siblings), Some(variant_map)) => {
+                    let mut merged = siblings.clone();
+                    merge_into(&mut merged, variant_map);
+                    let merged = Value::Object(merged);
+                    self.compare(
+                        &Node { schema: &merged, pointer: variant.pointer },
+                        reader,
+                        field,
+                        depth + 1,
+                    );
+                }
+                _ => self.compare(&variant, reader, field, depth + 1),
+            }
+        }
+    }
+
+    /// A writer's `allOf` as one schema: its parts' keywords merged into the keywords beside it.
+    fn merge_all_of(&self, writer: &Node<'_>, writer_map: &Map<String, Value>) -> Value {
+        let mut merged = writer_map.clone();
+        let parts = merged.remove("allOf");
+        for (index, part) in parts.iter().filter_map(Value::as_array).flatten().enumerate() {
+            let index = index.to_string();
+            let part = writer.child(part, &["allOf", &index]);
+            if let Some(part) = resolve(self.writer_root, &part).ok().as_ref().and_then(Node::object) {
+                merge_into(&mut merged, part);
+            }
+        }
+        Value::Object(merged)
+    }
 }
 
 fn count_errors(changes: &[Change]) -> usize {
     changes.iter().filter(|change| change.severity == Severity::Error).count()
-}
-
-/// The `anyOf` or `oneOf` alternatives of a schema, with the keyword.
-fn alternatives(schema: &Map<String, Value>) -> Option<(&'static str, &Vec<Value>)> {
-    ["anyOf", "oneOf"]
-        .into_iter()
-        .find_map(|keyword| schema.get(keyword).and_then(Value::as_array).map(|variants| (keyword, variants)))
-}
-
-/// Follows `$ref` to a local definition (`#/$defs/X` or any `#/...` pointer). Siblings of `$ref`
-/// are not merged in: schemars only puts annotations there. `Err` holds the unresolved reference.
-fn resolve<'s>(root: &'s Value, node: &Node<'s>) -> Result<Node<'s>, String> {
-    let mut current = node.clone();
-    for _ in 0..MAX_REF_HOPS {
-        let Some(reference) = current.schema.get("$ref").and_then(Value::as_str) else {
-            return Ok(current);
-        };
-        let target = reference.strip_prefix('#').and_then(|pointer| {
-            root.pointer(pointer).map(|schema| Node { schema, pointer: pointer.to_owned() })
-        });
-        match target {
-            Some(target) => current = target,
-            None => return Err(reference.to_owned()),
-        }
-    }
-    Err(current.schema.get("$ref").and_then(Value::as_str).unwrap_or_default().to_owned())
-}
-
-/// The types a (resolved) schema allows: declared, implied by `enum`/`const`, or any.
-/// `None` when it cannot tell (composite schemas).
-pub(super) fn types_of(node: Option<&Node<'_>>) -> Option<TypeSet> {
-    let schema = match node?.schema {
-        Value::Bool(true) => return Some(TypeSet::ANY),
-        Value::Bool(false) => return Some(TypeSet::EMPTY),
-        Value::Object(schema) => schema,
-        _ => return None,
-    };
-    if let Some(declared) = TypeSet::declared(schema) {
-        return Some(declared);
-    }
-    if let Some(values) = enum_values(schema) {
-        return Some(values.iter().fold(TypeSet::EMPTY, |set, value| set.union(TypeSet::of_value(value))));
-    }
-    let composite =
-        ["anyOf", "oneOf", "allOf", "$ref", "not", "if"].iter().any(|key| schema.contains_key(*key));
-    if composite { None } else { Some(TypeSet::ANY) }
-}
-
-/// The values an `enum` or `const` allows.
-pub(super) fn enum_values(schema: &Map<String, Value>) -> Option<Vec<&Value>> {
-    if let Some(value) = schema.get("const") {
-        return Some(vec![value]);
-    }
-    schema.get("enum").and_then(Value::as_array).map(|values| values.iter().collect())
-}
-
-/// Splits a writer schema so each part can be matched to one reader alternative: by value when it
-/// lists values, else by type when it declares several (`["string","null"]` vs `anyOf`).
-fn split_writer(schema: &Map<String, Value>) -> Vec<Value> {
-    let with = |changes: &[(&str, Value)], without: &[&str]| {
-        let mut part = schema.clone();
-        for key in without {
-            part.remove(*key);
-        }
-        for (key, value) in changes {
-            part.insert((*key).to_owned(), value.clone());
-        }
-        Value::Object(part)
-    };
-    if let Some(values) = enum_values(schema).filter(|values| values.len() > 1) {
-        return values
-            .into_iter()
-            .map(|value| {
-                let kind = Value::String(TypeSet::of_value(value).to_string());
-                with(&[("const", value.clone()), ("type", kind)], &["enum"])
-            })
-            .collect();
-    }
-    if let Some(Value::Array(types)) =
-        schema.get("type").filter(|types| types.as_array().is_some_and(|t| t.len() > 1))
-    {
-        return types.iter().map(|kind| with(&[("type", kind.clone())], &[])).collect();
-    }
-    vec![Value::Object(schema.clone())]
 }

@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use super::json_types::TypeSet;
 use super::schema_change::SchemaChange;
-use super::schema_diff::{Node, Walk, enum_values, types_of};
+use super::schema_diff::Walk;
+use super::schema_shape::{Node, accepts_anything, enum_values, types_of};
 use crate::finding::Severity;
 
 static ANYTHING: Value = Value::Bool(true);
@@ -204,34 +205,48 @@ fn extra(schema: &Map<String, Value>) -> Extra<'_> {
 }
 
 fn compare_objects(walk: &mut Walk<'_>, writer: &Node<'_>, reader: &Node<'_>, field: &str, depth: usize) {
+    check_count(walk, "maxProperties", Limit::Upper, writer, reader, field);
+    check_count(walk, "minProperties", Limit::Lower, writer, reader, field);
     let (Some(w), Some(r)) = (writer.object(), reader.object()) else {
         return;
     };
-    check_count(walk, "maxProperties", Limit::Upper, writer, reader, field);
-    check_count(walk, "minProperties", Limit::Lower, writer, reader, field);
-    let no_properties = Map::new();
-    let writer_properties = w.get("properties").and_then(Value::as_object).unwrap_or(&no_properties);
-    let reader_properties = r.get("properties").and_then(Value::as_object).unwrap_or(&no_properties);
-    let (writer_extra, reader_extra) = (extra(w), extra(r));
     let writer_required = required(w);
     for name in required(r).into_iter().filter(|name| !writer_required.contains(name)) {
-        let change =
-            SchemaChange::RequiredAdded { writer_has_property: writer_properties.contains_key(name) };
+        let writer_has_property = properties(writer).is_some_and(|listed| listed.contains_key(name));
         let (at_writer, at_reader) = (place(writer, name), place(reader, name));
-        walk.push(change, &at_writer, &at_reader, &join(field, name));
+        walk.push(
+            SchemaChange::RequiredAdded { writer_has_property },
+            &at_writer,
+            &at_reader,
+            &join(field, name),
+        );
     }
-    for (name, writer_property) in writer_properties {
+    compare_writer_properties(walk, writer, reader, field, depth);
+    compare_reader_properties(walk, writer, reader, field, depth);
+    compare_additional_properties(walk, writer, reader, field, depth);
+}
+
+/// Each property the writer lists, against the reader's schema for it.
+fn compare_writer_properties(
+    walk: &mut Walk<'_>,
+    writer: &Node<'_>,
+    reader: &Node<'_>,
+    field: &str,
+    depth: usize,
+) {
+    let reader_extra = reader.object().map_or(Extra::Open, extra);
+    for (name, writer_property) in properties(writer).into_iter().flatten() {
         let writer_property = writer.child(writer_property, &["properties", name]);
         let field = join(field, name);
-        match (reader_properties.get(name), reader_extra) {
+        match (properties(reader).and_then(|listed| listed.get(name)), reader_extra) {
             (Some(reader_property), _) => {
                 let reader_property = reader.child(reader_property, &["properties", name]);
                 walk.compare(&writer_property, &reader_property, &field, depth + 1);
             }
             (None, Extra::Closed) => {
                 // A pattern property might still accept it: not provable without regexes.
-                let severity =
-                    if r.contains_key("patternProperties") { Severity::Warning } else { Severity::Error };
+                let pattern_properties = reader.schema.get("patternProperties").is_some();
+                let severity = if pattern_properties { Severity::Warning } else { Severity::Error };
                 let at_reader = place(reader, name);
                 walk.push_with(SchemaChange::PropertyRemoved, severity, &writer_property, &at_reader, &field);
             }
@@ -242,47 +257,66 @@ fn compare_objects(walk: &mut Walk<'_>, writer: &Node<'_>, reader: &Node<'_>, fi
             (None, Extra::Open) => {}
         }
     }
+}
+
+/// Each property only the reader lists: the writer may still send it when its model is open.
+fn compare_reader_properties(
+    walk: &mut Walk<'_>,
+    writer: &Node<'_>,
+    reader: &Node<'_>,
+    field: &str,
+    depth: usize,
+) {
+    let writer_lists = |name: &str| properties(writer).is_some_and(|listed| listed.contains_key(name));
+    let writer_extra = writer.object().map_or(Extra::Open, extra);
     for (name, reader_property) in
-        reader_properties.iter().filter(|(name, _)| !writer_properties.contains_key(*name))
+        properties(reader).into_iter().flatten().filter(|(name, _)| !writer_lists(name))
     {
         let reader_property = reader.child(reader_property, &["properties", name]);
+        let field = join(field, name);
         match writer_extra {
             // The writer never sends it.
             Extra::Closed => {}
             Extra::Schema(schema) => {
                 let writer_extra = writer.child(schema, &["additionalProperties"]);
-                walk.compare(&writer_extra, &reader_property, &join(field, name), depth + 1);
+                walk.compare(&writer_extra, &reader_property, &field, depth + 1);
             }
             Extra::Open if accepts_anything(reader_property.schema) => {}
             Extra::Open => {
                 let at_writer = place(writer, name);
-                walk.push(
-                    SchemaChange::PropertyConstrained,
-                    &at_writer,
-                    &reader_property,
-                    &join(field, name),
-                );
+                walk.push(SchemaChange::PropertyConstrained, &at_writer, &reader_property, &field);
             }
         }
     }
-    let extra_field = join(field, "*");
-    match (writer_extra, reader_extra) {
+}
+
+/// Properties neither lists: `additionalProperties` against `additionalProperties`.
+fn compare_additional_properties(
+    walk: &mut Walk<'_>,
+    writer: &Node<'_>,
+    reader: &Node<'_>,
+    field: &str,
+    depth: usize,
+) {
+    let writer_extra = writer.object().map_or(Extra::Open, extra);
+    let reader_extra = reader.object().map_or(Extra::Open, extra);
+    let (writer_schema, reader_schema) = match (writer_extra, reader_extra) {
         (Extra::Open | Extra::Schema(_), Extra::Closed) => {
             let (at_writer, at_reader) = (place_keyword(writer), place_keyword(reader));
             walk.push(SchemaChange::AdditionalPropertiesClosed, &at_writer, &at_reader, field);
+            return;
         }
-        (Extra::Open, Extra::Schema(schema)) => {
-            let writer_extra = writer.child(&ANYTHING, &["additionalProperties"]);
-            let reader_extra = reader.child(schema, &["additionalProperties"]);
-            walk.compare(&writer_extra, &reader_extra, &extra_field, depth + 1);
-        }
-        (Extra::Schema(writer_schema), Extra::Schema(reader_schema)) => {
-            let writer_extra = writer.child(writer_schema, &["additionalProperties"]);
-            let reader_extra = reader.child(reader_schema, &["additionalProperties"]);
-            walk.compare(&writer_extra, &reader_extra, &extra_field, depth + 1);
-        }
-        _ => {}
-    }
+        (Extra::Open, Extra::Schema(reader_schema)) => (&ANYTHING, reader_schema),
+        (Extra::Schema(writer_schema), Extra::Schema(reader_schema)) => (writer_schema, reader_schema),
+        _ => return,
+    };
+    let writer_extra = writer.child(writer_schema, &["additionalProperties"]);
+    let reader_extra = reader.child(reader_schema, &["additionalProperties"]);
+    walk.compare(&writer_extra, &reader_extra, &join(field, "*"), depth + 1);
+}
+
+fn properties<'s>(node: &Node<'s>) -> Option<&'s Map<String, Value>> {
+    node.schema.get("properties").and_then(Value::as_object)
 }
 
 fn required(schema: &Map<String, Value>) -> Vec<&str> {
@@ -299,17 +333,6 @@ fn place<'s>(node: &Node<'s>, name: &str) -> Node<'s> {
 
 fn place_keyword<'s>(node: &Node<'s>) -> Node<'s> {
     node.child(node.schema, &["additionalProperties"])
-}
-
-/// `true`, `{}` or a schema of annotations only.
-fn accepts_anything(schema: &Value) -> bool {
-    const ANNOTATIONS: [&str; 8] =
-        ["title", "description", "default", "examples", "$comment", "deprecated", "readOnly", "writeOnly"];
-    match schema {
-        Value::Bool(accepts) => *accepts,
-        Value::Object(map) => map.keys().all(|key| ANNOTATIONS.contains(&key.as_str())),
-        _ => false,
-    }
 }
 
 /// The data path of a child: `price.currency`, or `email` at the top.

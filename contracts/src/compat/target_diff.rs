@@ -35,15 +35,41 @@ pub fn diff_target_contracts(
 /// One way the reader refuses records the writer's contract allows.
 #[derive(Debug, Clone, PartialEq)]
 enum Refusal {
-    ExternalIdChanged { writer: Option<String>, reader: Option<String> },
-    FieldRemoved { field: String },
-    RequiredAdded { field: String, writer_has_field: bool },
-    TypeChanged { field: String, writer: FieldType, reader: FieldType },
-    LengthDecreased { field: String, writer: Option<u32>, reader: u32 },
-    PicklistRestricted { field: String },
+    ExternalIdChanged {
+        writer: Option<String>,
+        reader: Option<String>,
+    },
+    FieldRemoved {
+        field: String,
+    },
+    RequiredAdded {
+        field: String,
+        writer_has_field: bool,
+    },
+    TypeChanged {
+        field: String,
+        writer: FieldType,
+        reader: FieldType,
+    },
+    LengthDecreased {
+        field: String,
+        writer: Option<u32>,
+        reader: u32,
+    },
+    PicklistRestricted {
+        field: String,
+    },
     /// Severity `Warning` when the reader's picklist is unrestricted (it still accepts the value).
-    PicklistValueRemoved { field: String, value: String, restricted: bool },
-    ReferenceChanged { field: String, writer: Option<String>, reader: Option<String> },
+    PicklistValueRemoved {
+        field: String,
+        value: String,
+        restricted: bool,
+    },
+    ReferenceChanged {
+        field: String,
+        writer: Option<String>,
+        reader: Option<String>,
+    },
 }
 
 fn refusals(writer: &TargetContract, reader: &TargetContract) -> Vec<Refusal> {
@@ -71,7 +97,11 @@ fn refusals(writer: &TargetContract, reader: &TargetContract) -> Vec<Refusal> {
 fn field_refusals(writer: &TargetField, reader: &TargetField, found: &mut Vec<Refusal>) {
     let field = || writer.name.clone();
     if !accepts(reader.field_type, writer.field_type) {
-        found.push(Refusal::TypeChanged { field: field(), writer: writer.field_type, reader: reader.field_type });
+        found.push(Refusal::TypeChanged {
+            field: field(),
+            writer: writer.field_type,
+            reader: reader.field_type,
+        });
         // Lengths and values of a different type say nothing more.
         return;
     }
@@ -81,7 +111,8 @@ fn field_refusals(writer: &TargetField, reader: &TargetField, found: &mut Vec<Re
     {
         found.push(Refusal::LengthDecreased { field: field(), writer: writer.length, reader: reader_length });
     }
-    let picklist = |field: &TargetField| matches!(field.field_type, FieldType::Picklist | FieldType::Multipicklist);
+    let picklist =
+        |field: &TargetField| matches!(field.field_type, FieldType::Picklist | FieldType::Multipicklist);
     if picklist(reader) && picklist(writer) {
         if reader.restricted && !writer.restricted {
             found.push(Refusal::PicklistRestricted { field: field() });
@@ -130,7 +161,11 @@ impl Refusal {
         let (pointer, kind, what) = match &self {
             Refusal::ExternalIdChanged { writer, reader } => {
                 let (old, new) = old_new(backward, writer, reader);
-                let text = format!("external id changed from {} to {} in {to}", show(old.as_ref()), show(new.as_ref()));
+                let text = format!(
+                    "external id changed from {} to {} in {to}",
+                    show(old.as_ref()),
+                    show(new.as_ref())
+                );
                 ("/external_id".to_owned(), "external-id-changed", text)
             }
             Refusal::FieldRemoved { field } => {
@@ -144,15 +179,22 @@ impl Refusal {
             Refusal::RequiredAdded { field, writer_has_field } => {
                 let (kind, text) = match (backward, writer_has_field) {
                     (true, true) => ("required-added", format!("field `{field}` became required in {to}")),
-                    (true, false) => ("required-added", format!("required field `{field}` was added in {to}")),
-                    (false, true) => ("required-relaxed", format!("field `{field}` is no longer required in {to}")),
-                    (false, false) => ("field-removed", format!("required field `{field}` was removed in {to}")),
+                    (true, false) => {
+                        ("required-added", format!("required field `{field}` was added in {to}"))
+                    }
+                    (false, true) => {
+                        ("required-relaxed", format!("field `{field}` is no longer required in {to}"))
+                    }
+                    (false, false) => {
+                        ("field-removed", format!("required field `{field}` was removed in {to}"))
+                    }
                 };
                 (field_pointer(field), kind, text)
             }
             Refusal::TypeChanged { field, writer, reader } => {
                 let (old, new) = old_new(backward, writer, reader);
-                let text = format!("field `{field}` changed type from {} to {} in {to}", old.name(), new.name());
+                let text =
+                    format!("field `{field}` changed type from {} to {} in {to}", old.name(), new.name());
                 (field_pointer(field), "type-changed", text)
             }
             Refusal::LengthDecreased { field, writer, reader } => {

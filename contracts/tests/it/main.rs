@@ -3,5 +3,6 @@
 mod bad_input;
 mod contract_tests;
 mod golden;
+mod properties;
 mod support;
 mod typecheck;

@@ -2,6 +2,7 @@
 //! (incompatible, failing fixture, invalid map), 2 unusable input.
 
 mod contracts;
+mod map;
 mod output;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Event and target contracts, mappings, compatibility and contract tests.
     Contracts(contracts::ContractsArgs),
+    /// The dependency map: validate, impact analysis, render.
+    Map(map::MapArgs),
 }
 
 /// How a command ended, as a process exit code.
@@ -44,6 +47,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Contracts(args) => contracts::run(args),
+        Command::Map(args) => map::run(args),
     };
     outcome.into()
 }
