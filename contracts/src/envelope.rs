@@ -338,7 +338,8 @@ mod tests {
 
     #[test]
     fn every_refusal_names_the_attribute() {
-        let cases: Vec<(fn(&mut Map<String, Value>), &str)> = vec![
+        type Mutation = fn(&mut Map<String, Value>);
+        let cases: Vec<(Mutation, &str)> = vec![
             (
                 |m| {
                     m.remove("id");

@@ -268,15 +268,15 @@ fn check_target_fields(cx: &mut LoadContext<'_>, file: &Path, body: &TargetContr
             cx.error(file, place, "target.reference-without-object", "a reference needs `reference_to`");
         }
     }
-    if let Some(external_id) = &body.external_id {
-        if !seen.contains(external_id.as_str()) {
-            cx.error(
-                file,
-                "external_id",
-                "target.unknown-external-id",
-                format!("external id `{external_id}` is not one of the fields"),
-            );
-        }
+    if let Some(external_id) = &body.external_id
+        && !seen.contains(external_id.as_str())
+    {
+        cx.error(
+            file,
+            "external_id",
+            "target.unknown-external-id",
+            format!("external id `{external_id}` is not one of the fields"),
+        );
     }
 }
 
@@ -381,13 +381,10 @@ fn load_expectations(
                 format!("no mapping named `{}` in this system", entry.mapping),
             );
         }
-        for (key, source) in
-            [("when", entry.when.as_deref()), ("match_value", Some(entry.match_value.as_str()))]
-        {
-            if let Some(source) = source {
-                if let Err(err) = crate::mapping::JqProgram::compile(source) {
-                    cx.error(file, format!("{place}.{key}"), "expectation.jq-syntax", err);
-                }
+        let sources = [("when", entry.when.as_deref()), ("match_value", Some(entry.match_value.as_str()))];
+        for (key, source) in sources.into_iter().filter_map(|(key, source)| Some((key, source?))) {
+            if let Err(err) = crate::mapping::JqProgram::compile(source) {
+                cx.error(file, format!("{place}.{key}"), "expectation.jq-syntax", err);
             }
         }
         expectations.push(Expectation {

@@ -20,7 +20,7 @@ pub use describe::{DescribeImport, import_describe};
 pub use expectation::{Expectation, ExpectationEntry, ExpectationsFile};
 pub use fixture::{Fixture, FixtureCase};
 pub use mapping_spec::{MappingFile, MappingSpec};
-pub use record::{RecordViolation, validate_record};
+pub use record::{RecordViolation, is_salesforce_email, validate_record};
 pub use target::{FieldType, TargetContract, TargetContractFile, TargetField};
 
 use crate::finding::Finding;

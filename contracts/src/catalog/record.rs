@@ -18,6 +18,11 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static SALESFORCE_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$").expect("static regex"));
 
+/// Whether Salesforce would accept `text` in an Email field (also the `is_email` jq function).
+pub fn is_salesforce_email(text: &str) -> bool {
+    EMAIL.is_match(text)
+}
+
 /// One way a record breaks its target contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordViolation {

@@ -39,7 +39,7 @@ pub fn output_literals(source: &str) -> Vec<String> {
     literals
 }
 
-fn literal(term: &Term<&str>) -> Option<String> {
+pub(crate) fn literal(term: &Term<&str>) -> Option<String> {
     let Term::Str(None, parts) = term else { return None };
     let mut text = String::new();
     for part in parts {

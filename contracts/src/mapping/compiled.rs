@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::jq::{JqProgram, JqRunError};
+use super::jq::{JqInput, JqProgram, JqRunError};
 use crate::catalog::MappingSpec;
 use crate::finding::Finding;
 
@@ -77,8 +77,10 @@ impl CompiledMapping {
 
     /// Applies the mapping to an event's `data`, with `$event` bound to its attributes.
     pub fn apply(&self, data: &Value, event: &Value) -> Result<MappingOutcome, MappingError> {
+        // Converted to jq values once for every program of the mapping.
+        let input = JqInput::new(data, event);
         if let Some(when) = &self.when {
-            let include = when.run_condition(data, event).map_err(|error| self.error("when", error))?;
+            let include = when.run_condition(&input).map_err(|error| self.error("when", error))?;
             if !include {
                 return Ok(MappingOutcome::Skipped);
             }
@@ -86,7 +88,7 @@ impl CompiledMapping {
         let mut record = Map::with_capacity(self.fields.len());
         for (name, program) in &self.fields {
             let value = program
-                .run_single(data, event)
+                .run_single_prepared(&input)
                 .map_err(|error| self.error(&format!("fields.{name}"), error))?;
             if let Some(value) = value {
                 record.insert(name.clone(), value);

@@ -41,7 +41,7 @@ fn check_fields_exist(mapping: &CompiledMapping, target: &TargetContract, findin
                 &spec.file,
                 format!("fields.{name}"),
                 "mapping.unknown-target-field",
-                format!("{} has no field `{name}`", spec.target),
+                format!("{} has no field `{name}`", target.target),
             ));
         }
     }
@@ -51,7 +51,7 @@ fn check_fields_exist(mapping: &CompiledMapping, target: &TargetContract, findin
                 &spec.file,
                 "fields",
                 "mapping.required-field-missing",
-                format!("required field `{}` of {} has no expression", field.name, spec.target),
+                format!("required field `{}` of {} has no expression", field.name, target.target),
             ));
         }
     }

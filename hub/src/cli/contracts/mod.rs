@@ -1,0 +1,95 @@
+//! `switchyard contracts ...`: list, schema, check, diff, test and import-describe.
+
+use std::path::PathBuf;
+
+mod diff;
+mod import;
+mod inspect;
+mod testing;
+
+use clap::{Args, Subcommand};
+use switchyard_contracts::Catalog;
+
+use super::Outcome;
+use super::output::{Format, print_findings};
+
+#[derive(Debug, Args)]
+pub struct ContractsArgs {
+    /// The catalog directory (defaults to the catalog shipped with Switchyard).
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    format: Format,
+    #[command(subcommand)]
+    command: ContractsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContractsCommand {
+    /// List event contracts and, per system, target contracts and mappings.
+    List,
+    /// Print the JSON Schema of one event contract version, e.g. `enrollment.created@v2`.
+    Schema {
+        #[arg(value_name = "TYPE@VERSION")]
+        contract: String,
+    },
+    /// Type-check every mapping against its source schema and target contract.
+    Check,
+    /// Compare two versions of an event contract (`enrollment.created@v1 enrollment.created@v2`)
+    /// or of a target contract (`salesforce/Contact@v1 salesforce/Contact@v2`).
+    Diff {
+        #[arg(value_name = "OLD")]
+        old: String,
+        #[arg(value_name = "NEW")]
+        new: String,
+        /// Compatibility mode, as in Confluent Schema Registry.
+        #[arg(long, default_value = "backward", value_name = "MODE")]
+        mode: String,
+    },
+    /// Run every fixture through its mapping and compare with the expected record.
+    Test {
+        /// Only this system's mappings.
+        #[arg(long, value_name = "ID")]
+        system: Option<String>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// Import a target contract from a Salesforce describe JSON, as the next version of the object.
+    ImportDescribe {
+        /// The saved response of `GET /services/data/vXX.X/sobjects/{Object}/describe`.
+        #[arg(value_name = "DESCRIBE_JSON")]
+        describe: PathBuf,
+        /// The catalog system the object belongs to, e.g. `salesforce`.
+        #[arg(long, value_name = "ID")]
+        system: String,
+        /// The object's API name, e.g. `Contact` (must match the describe's `name`).
+        #[arg(long, value_name = "NAME")]
+        object: String,
+    },
+}
+
+pub fn run(args: ContractsArgs) -> Outcome {
+    let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
+    let catalog = match Catalog::load(&root) {
+        Ok(catalog) => catalog,
+        Err(findings) => {
+            eprintln!("error: the catalog at {} cannot be used:", root.display());
+            print_findings(&findings);
+            return Outcome::Unusable;
+        }
+    };
+    match args.command {
+        ContractsCommand::List => inspect::list(&catalog, args.format),
+        ContractsCommand::Schema { contract } => inspect::schema(&catalog, &contract),
+        ContractsCommand::Check => inspect::check(&catalog, args.format),
+        ContractsCommand::Diff { old, new, mode } => diff::diff(&catalog, &old, &new, &mode, args.format),
+        ContractsCommand::ImportDescribe { describe, system, object } => {
+            import::import_describe(&catalog, &describe, &system, &object, args.format)
+        }
+        ContractsCommand::Test { system, junit } => {
+            testing::test(&catalog, system.as_deref(), junit.as_deref(), args.format)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The `switchyard` command as a user runs it: exit codes, outputs and files.
+
+mod contracts_cli;
