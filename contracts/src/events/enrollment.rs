@@ -159,3 +159,31 @@ impl DomainEvent for EnrollmentRefundedV1 {
     const EVENT_TYPE: &'static str = "enrollment.refunded";
     const VERSION: u32 = 1;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EnrollmentStatus;
+
+    #[test]
+    fn the_v1_to_v2_upgrade_keeps_every_field_and_chooses_the_documented_defaults() {
+        let v1 = EnrollmentCreatedV1 {
+            enrollment_id: "e-1".into(),
+            user_id: "u-1".into(),
+            legacy_user_id: Some("100".into()),
+            course_code: "PY-101".into(),
+            status: EnrollmentStatus::Expired,
+            enrolled_at: "2025-09-01T08:00:00Z".parse().unwrap(),
+            expires_at: None,
+            price: Money { amount: "10.00".into(), currency: "EUR".into() },
+            payment_method: Some(PaymentMethod::Wallet),
+            partner_code: Some("ACME".into()),
+        };
+        let v2 = EnrollmentCreatedV2::from(v1.clone());
+        assert_eq!((v2.bundle.clone(), v2.course_provider.clone()), (None, None));
+        // Every v1 field carries over: the v2 JSON minus the new fields is the v1 JSON.
+        let mut as_v1 = serde_json::to_value(&v2).unwrap();
+        as_v1.as_object_mut().unwrap().retain(|key, _| key != "bundle" && key != "course_provider");
+        assert_eq!(as_v1, serde_json::to_value(&v1).unwrap());
+    }
+}
