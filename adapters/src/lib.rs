@@ -1,1 +1,13 @@
-//! placeholder
+//! Switchyard adapters: the `Adapter` trait, per-item delivery outcomes, and the downstreams.
+
+pub mod adapter;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod outcome;
+pub mod retry_after;
+pub mod ssrf;
+pub mod tls;
+pub mod webhook;
+
+pub use adapter::{Adapter, BoxFuture, DeliveryItem, Health};
+pub use outcome::{DeliveryOutcome, RejectCode};
