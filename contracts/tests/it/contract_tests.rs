@@ -71,3 +71,35 @@ fn the_junit_report_is_valid_and_counts_failures() {
         .expect("a failing case");
     assert_eq!(failing.name.as_str(), "learner without names or email (GDPR-erased)");
 }
+
+#[test]
+fn the_shipped_expectations_say_what_the_crm_flows_must_do() {
+    let catalog = CatalogCopy::new().load();
+    let salesforce = catalog.system(&SystemId::parse("salesforce").unwrap()).unwrap();
+    let activated = salesforce
+        .expectations
+        .iter()
+        .find(|e| e.name == "enrollment-activated-by-crm-flow")
+        .expect("the flow's post-condition is declared");
+    assert_eq!(
+        (activated.object.as_str(), activated.within_seconds, activated.fields.get("Status__c")),
+        ("Enrollment__c", 60, Some(&serde_json::json!("Active")))
+    );
+    let no_error = salesforce.expectations.iter().find(|e| e.object == "Flow_Error__c").unwrap();
+    assert!(!no_error.exists);
+    // Every expectation names a mapping of its system (the loader refuses others).
+    assert!(salesforce.expectations.iter().all(|e| salesforce.mappings.contains_key(&e.mapping)));
+}
+
+#[test]
+fn an_expectation_for_an_unknown_mapping_is_refused() {
+    let copy = CatalogCopy::new();
+    let text = std::fs::read_to_string(copy.path("systems/salesforce/expectations.toml"))
+        .unwrap()
+        .replace("mapping = \"payment-from-payment-captured\"", "mapping = \"payments\"");
+    copy.write("systems/salesforce/expectations.toml", &text);
+    let errors = switchyard_contracts::Catalog::load(copy.root()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].rule, "expectation.unknown-mapping");
+    assert!(errors[0].place.contains("payment-saved"), "{}", errors[0]);
+}
