@@ -2,3 +2,9 @@
 //! verification and waves as they arrive. `main.rs` only starts it.
 
 pub mod cli;
+pub mod config;
+pub mod http;
+pub mod ingest;
+pub mod policy;
+pub mod routing;
+pub mod store;

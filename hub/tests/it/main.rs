@@ -1,3 +1,5 @@
 //! The `switchyard` command as a user runs it: exit codes, outputs and files.
 
 mod contracts_cli;
+mod ingest;
+mod store;

@@ -1,0 +1,48 @@
+//! `[systems.<id>]`: one downstream system's adapter settings and its delivery and circuit
+//! overrides.
+
+use serde::Deserialize;
+use switchyard_adapters::webhook::WebhookConfig;
+
+use super::delivery::{CircuitOverrides, DeliveryOverrides};
+
+/// The adapter kinds the hub knows, as named by the map's `switchyard.io/adapter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdapterKind {
+    Salesforce,
+    Webhook,
+}
+
+impl AdapterKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdapterKind::Salesforce => "salesforce",
+            AdapterKind::Webhook => "webhook",
+        }
+    }
+}
+
+/// One system's settings.
+///
+/// ```toml
+/// [systems.lms]
+/// adapter = "webhook"
+/// webhook = { url = "https://lms.example.com/hooks", secrets = ["whsec_..."] }
+/// delivery = { batch_size = 50 }
+/// circuit = { open_for = "1m" }
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemConfig {
+    /// The adapter kind. Optional: the map's `switchyard.io/adapter` decides; when given it
+    /// must agree with the map.
+    pub adapter: Option<AdapterKind>,
+    /// Webhook adapter settings (see `adapters/README.md`); only with the `webhook` adapter.
+    /// Without them the system is routed but its deliveries wait.
+    pub webhook: Option<WebhookConfig>,
+    /// Overrides of `[delivery]`.
+    pub delivery: DeliveryOverrides,
+    /// Overrides of `[circuit]`.
+    pub circuit: CircuitOverrides,
+}

@@ -1,0 +1,155 @@
+//! Claiming due deliveries under a lease, and releasing leases that expired (the sweeper).
+//! See the module docs for the protocol.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::QueryBuilder;
+
+use super::{Backend, ClaimedDelivery, Store, StoreError, on_backend};
+
+const CLAIM: &str = "claim due deliveries";
+const RELEASE: &str = "release expired leases";
+const EVENTS_PER_STATEMENT: usize = 1_000;
+
+/// PostgreSQL: lock the due rows, skipping rows another claimer holds, then lease them.
+const CLAIM_POSTGRES: &str = "\
+    WITH due AS ( \
+        SELECT id FROM deliveries \
+        WHERE system = $1 AND state = 'pending' AND next_attempt_at <= $2 \
+        ORDER BY next_attempt_at LIMIT $3 \
+        FOR UPDATE SKIP LOCKED) \
+    UPDATE deliveries d \
+    SET state = 'in_flight', lease_owner = $4, lease_until = $5, updated_at = $2 \
+    FROM due WHERE d.id = due.id \
+    RETURNING d.id, d.event_row, d.system, d.mapping, d.attempts, \
+        d.attempts_before_redrive, d.lease_until";
+
+/// SQLite: one statement under the single writer lock (taken by `BEGIN IMMEDIATE`).
+const CLAIM_SQLITE: &str = "\
+    UPDATE deliveries \
+    SET state = 'in_flight', lease_owner = $4, lease_until = $5, updated_at = $2 \
+    WHERE id IN ( \
+        SELECT id FROM deliveries \
+        WHERE system = $1 AND state = 'pending' AND next_attempt_at <= $2 \
+        ORDER BY next_attempt_at LIMIT $3) \
+    RETURNING id, event_row, system, mapping, attempts, attempts_before_redrive, lease_until";
+
+#[derive(sqlx::FromRow)]
+struct LeasedRow {
+    id: String,
+    event_row: i64,
+    system: String,
+    mapping: String,
+    attempts: i64,
+    attempts_before_redrive: i64,
+    lease_until: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    source: String,
+    event_id: String,
+    event_type: String,
+    version: i32,
+    legacy_id: Option<String>,
+    data: Value,
+}
+
+impl Store {
+    /// Moves up to `limit` of `system`'s `pending` deliveries due at `now` to `in_flight`,
+    /// leased to `worker_id` until `now + lease`, and returns them (oldest id first) with their
+    /// events. Concurrent claimers, in this process or others, never get the same delivery.
+    pub async fn claim_due(
+        &self,
+        system: &str,
+        limit: u32,
+        worker_id: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        let lease_until = now.checked_add_signed(lease).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let claim_sql = match self.backend() {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        on_backend!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
+            let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
+                .bind(system)
+                .bind(now)
+                .bind(i64::from(limit))
+                .bind(worker_id)
+                .bind(lease_until)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::query(CLAIM))?;
+
+            let mut event_rows: Vec<i64> = leased.iter().map(|row| row.event_row).collect();
+            event_rows.sort_unstable();
+            event_rows.dedup();
+            let mut events = HashMap::with_capacity(event_rows.len());
+            for chunk in event_rows.chunks(EVENTS_PER_STATEMENT) {
+                let mut select = QueryBuilder::<Db>::new(
+                    "SELECT id, source, event_id, event_type, version, legacy_id, data \
+                     FROM events WHERE id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                select.push(")");
+                let rows: Vec<EventRow> =
+                    select.build_query_as().fetch_all(&mut *tx).await.map_err(StoreError::query(CLAIM))?;
+                events.extend(rows.into_iter().map(|row| (row.id, row)));
+            }
+            tx.commit().await.map_err(StoreError::query(CLAIM))?;
+
+            let mut claimed: Vec<ClaimedDelivery> = leased
+                .into_iter()
+                .filter_map(|row| {
+                    // The foreign key guarantees the event exists.
+                    let event = events.get(&row.event_row)?;
+                    Some(ClaimedDelivery {
+                        delivery_id: row.id,
+                        system: row.system,
+                        mapping: row.mapping,
+                        attempts: row.attempts,
+                        attempts_since_redrive: row.attempts - row.attempts_before_redrive,
+                        lease_until: row.lease_until,
+                        source: event.source.clone(),
+                        event_id: event.event_id.clone(),
+                        event_type: event.event_type.clone(),
+                        version: event.version,
+                        legacy_id: event.legacy_id.clone(),
+                        data: event.data.clone(),
+                    })
+                })
+                .collect();
+            claimed.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+            Ok(claimed)
+        })
+    }
+
+    /// Returns `in_flight` deliveries whose lease ended before `now` to `pending`, due at
+    /// once, without spending an attempt (the worker died or hung). Returns how many.
+    pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        on_backend!(self, |pool, Db, begin| {
+            let released = sqlx::query(
+                "UPDATE deliveries \
+                 SET state = 'pending', lease_owner = NULL, lease_until = NULL, \
+                     next_attempt_at = $1, updated_at = $1 \
+                 WHERE state = 'in_flight' AND lease_until < $1",
+            )
+            .bind(now)
+            .execute(pool)
+            .await
+            .map_err(StoreError::query(RELEASE))?;
+            Ok(released.rows_affected())
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! Recording events with their deliveries: one transaction per call, multi-row statements,
+//! `source`+`event_id` stored once.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sqlx::QueryBuilder;
+use ulid::Ulid;
+
+use super::{DeliveryState, NewEvent, Receipt, Route, Store, StoreError, on_backend};
+
+const OPERATION: &str = "insert events";
+/// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
+const EVENTS_PER_STATEMENT: usize = 500;
+const DELIVERIES_PER_STATEMENT: usize = 1_000;
+
+impl Store {
+    /// Records `events` and one `pending`, due-now delivery per route, all in one transaction:
+    /// if any row fails, nothing is stored. An event whose `source`+`event_id` is already
+    /// recorded (or appears earlier in `events`) is acknowledged as a duplicate and adds
+    /// nothing. Receipts come back in input order.
+    pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<Receipt>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let pending = DeliveryState::Pending.as_str();
+        let mut seen = HashSet::new();
+        let first_seen: Vec<bool> = events
+            .iter()
+            .map(|event| seen.insert((event.source.as_str(), event.event_id.as_str())))
+            .collect();
+        let candidates: Vec<&NewEvent> =
+            events.iter().zip(&first_seen).filter_map(|(event, first)| first.then_some(event)).collect();
+
+        on_backend!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
+
+            let mut inserted: HashMap<(String, String), i64> = HashMap::new();
+            for chunk in candidates.chunks(EVENTS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO events \
+                     (source, event_id, event_type, version, time, data, legacy_id, received_at) ",
+                );
+                insert.push_values(chunk, |mut row, event| {
+                    row.push_bind(&event.source)
+                        .push_bind(&event.event_id)
+                        .push_bind(&event.event_type)
+                        .push_bind(event.version)
+                        .push_bind(event.time)
+                        .push_bind(&event.data)
+                        .push_bind(&event.legacy_id)
+                        .push_bind(now);
+                });
+                insert.push(" ON CONFLICT (source, event_id) DO NOTHING RETURNING id, source, event_id");
+                let rows: Vec<(i64, String, String)> = insert
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OPERATION))?;
+                inserted.extend(rows.into_iter().map(|(id, source, event_id)| ((source, event_id), id)));
+            }
+
+            let mut receipts = Vec::with_capacity(events.len());
+            let mut deliveries: Vec<(String, i64, &Route)> = Vec::new();
+            for (event, first) in events.iter().zip(&first_seen) {
+                let key = (event.source.clone(), event.event_id.clone());
+                let row = if *first { inserted.get(&key).copied() } else { None };
+                let mut receipt = Receipt {
+                    source: key.0,
+                    event_id: key.1,
+                    duplicate: row.is_none(),
+                    delivery_ids: Vec::new(),
+                };
+                if let Some(row) = row {
+                    for route in &event.routes {
+                        let id = Ulid::generate().to_string();
+                        receipt.delivery_ids.push(id.clone());
+                        deliveries.push((id, row, route));
+                    }
+                }
+                receipts.push(receipt);
+            }
+
+            for chunk in deliveries.chunks(DELIVERIES_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO deliveries \
+                     (id, event_row, system, mapping, state, next_attempt_at, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (id, event_row, route)| {
+                    row.push_bind(id)
+                        .push_bind(*event_row)
+                        .push_bind(&route.system)
+                        .push_bind(&route.mapping)
+                        .push_bind(pending)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
+            }
+
+            tx.commit().await.map_err(StoreError::query(OPERATION))?;
+            Ok(receipts)
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! The ledger: the source of truth for every event, delivery and attempt (the queue only
+//! carries ids). SQLite by default, PostgreSQL when several hubs share the work; the same
+//! schema and the same SQL (bar the claim statement) run on both.
+//!
+//! # Schema (`hub/migrations/{sqlite,postgres}`)
+//!
+//! - `events`: one row per `source`+`event_id` (UNIQUE: a repeat is a duplicate and stored
+//!   once), with type, contract version, time, data (JSON), `legacy_id` for trace look-ups and
+//!   `received_at`.
+//! - `deliveries`: one row per (event, system) (UNIQUE), id a ULID. `state` is a
+//!   [`DeliveryState`]; `attempts` counts recorded attempts over the whole life,
+//!   `attempts_before_redrive` what had been spent when it was last redriven (`redriven_at`).
+//!   `next_attempt_at` says when a `pending` delivery is due; `lease_owner`/`lease_until` say
+//!   who holds an `in_flight` one and until when. `last_reason` keeps the latest failure or
+//!   rejection reason, `downstream_id` the downstream's id once delivered. Indexed by
+//!   (system, state, next_attempt_at) for claiming and (state, updated_at) for dead letters.
+//! - `attempts`: every attempt, numbered per delivery: times, worker, outcome, HTTP status,
+//!   downstream code and a short summary. Never rewritten: redriving keeps the history.
+//!
+//! Events and their deliveries are written in one transaction. Timestamps are `TIMESTAMPTZ` on
+//! PostgreSQL and RFC 3339 UTC text on SQLite (which compares correctly as text); JSON is
+//! `JSONB` / text. Migrations run on every open and are tracked in `_switchyard_migrations`, so
+//! the queue's own migrations in the same database never get in their way.
+//!
+//! # Claim protocol
+//!
+//! A worker calls [`Store::claim_due`]: one statement moves up to `limit` due `pending`
+//! deliveries of one system to `in_flight` with `lease_owner = worker` and `lease_until =
+//! now + lease`, returning them. PostgreSQL selects them `FOR UPDATE SKIP LOCKED`, so
+//! concurrent claimers on many machines skip each other's rows; SQLite runs `UPDATE … WHERE id
+//! IN (SELECT … LIMIT n) RETURNING` in a `BEGIN IMMEDIATE` transaction, under its single
+//! writer lock. Either way a delivery is held by one worker at a time.
+//!
+//! The worker reports through [`Store::record_outcomes`], which applies a record only while
+//! the delivery is still `in_flight` under that worker's lease: a handler that runs twice, or
+//! whose lease was swept and taken by another worker, finds the ledger state and changes
+//! nothing. The sweeper calls [`Store::release_expired_leases`]: an expired lease goes back to
+//! `pending` without spending an attempt. Verification later moves `delivered` to `confirmed`
+//! or `silent_failure` ([`Store::record_verification`]); `held` is reserved for paused waves.
+
+mod claim;
+mod dead_letters;
+mod error;
+mod insert;
+mod model;
+mod open;
+mod outcomes;
+mod trace;
+mod views;
+
+pub use error::StoreError;
+pub use model::{
+    AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, DeliveryState, NewEvent, OutcomeKind,
+    OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,
+};
+pub use views::{
+    AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
+};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The ledger. Cheap to clone (it holds a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Store {
+    /// The database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite pool, for the queue to share the database.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for the queue to share the database.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Runs the same sqlx code on whichever pool the store holds: `$body` is compiled once per
+/// backend, with `$pool` bound to the pool, `$db` naming the sqlx database type and `$begin`
+/// the statement that opens a write transaction (SQLite takes the write lock up front with
+/// `BEGIN IMMEDIATE`, so a transaction that reads first can never fail to upgrade).
+macro_rules! on_backend {
+    ($store:expr, |$pool:ident, $db:ident, $begin:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Sqlite;
+                #[allow(unused_variables)]
+                let $begin = "BEGIN IMMEDIATE";
+                $body
+            }
+            $crate::store::Pool::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Postgres;
+                #[allow(unused_variables)]
+                let $begin = "BEGIN";
+                $body
+            }
+        }
+    };
+}
+use on_backend;
