@@ -7,4 +7,5 @@ pub mod http;
 pub mod ingest;
 pub mod policy;
 pub mod routing;
+pub mod serve;
 pub mod store;

@@ -4,6 +4,7 @@
 mod contracts;
 mod map;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Event and target contracts, mappings, compatibility and contract tests.
     Contracts(contracts::ContractsArgs),
+    /// Run the hub: the HTTP API (ingest, health) on the ledger.
+    Serve(serve::ServeArgs),
     /// The dependency map: validate, impact analysis, render.
     Map(map::MapArgs),
 }
@@ -47,6 +50,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Contracts(args) => contracts::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Map(args) => map::run(args),
     };
     outcome.into()

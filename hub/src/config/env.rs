@@ -24,7 +24,10 @@ use toml::{Table, Value};
 use super::error::ConfigError;
 
 const PREFIX: &str = "SWITCHYARD_";
+/// Variables the command line and the test and CI tooling read themselves (`SWITCHYARD_TEST_*`
+/// and `SWITCHYARD_REQUIRE_*` are whole families): not configuration keys.
 const NOT_CONFIG: [&str; 2] = ["CONFIG", "LOG"];
+const NOT_CONFIG_PREFIXES: [&str; 2] = ["TEST_", "REQUIRE_"];
 
 /// Applies every `SWITCHYARD_*` variable of `env` to `table`, in name order. Returns the names
 /// applied, for error messages.
@@ -38,7 +41,7 @@ pub fn apply_env(
     let mut applied = Vec::new();
     for (name, value) in vars {
         let key = &name[PREFIX.len()..];
-        if NOT_CONFIG.contains(&key) {
+        if NOT_CONFIG.contains(&key) || NOT_CONFIG_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) {
             continue;
         }
         let (path, value) = match key {
@@ -183,9 +186,16 @@ mod tests {
     #[test]
     fn cli_variables_are_skipped_and_typos_refused() {
         let mut table = Table::new();
-        let applied =
-            apply_env(&mut table, vars(&[("SWITCHYARD_CONFIG", "x.toml"), ("SWITCHYARD_LOG", "debug")]))
-                .unwrap();
+        let applied = apply_env(
+            &mut table,
+            vars(&[
+                ("SWITCHYARD_CONFIG", "x.toml"),
+                ("SWITCHYARD_LOG", "debug"),
+                ("SWITCHYARD_TEST_POSTGRES_URL", "postgres://x"),
+                ("SWITCHYARD_REQUIRE_RENDER_TOOLS", "1"),
+            ]),
+        )
+        .unwrap();
         assert!(applied.is_empty() && table.is_empty());
         let error = apply_env(&mut table, vars(&[("SWITCHYARD_BATCHSIZE", "5")])).unwrap_err();
         assert!(error.to_string().contains("SWITCHYARD_BATCHSIZE"), "{error}");

@@ -2,4 +2,5 @@
 
 mod contracts_cli;
 mod ingest;
+mod serve;
 mod store;

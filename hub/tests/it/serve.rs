@@ -1,0 +1,120 @@
+//! `switchyard serve` as a script runs it: the real binary on a free port, events over HTTP,
+//! graceful shutdown on SIGTERM, and the ledger holding every accepted event with one pending
+//! delivery per routed system.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use switchyard::store::{DeliveryState, Store};
+
+/// A running hub; killed if the test fails before stopping it.
+struct Hub {
+    child: Child,
+    url: String,
+}
+
+impl Hub {
+    fn start(data_dir: &Path, extra: &[&str]) -> Result<Hub, String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn switchyard serve");
+        // The first stdout line says where it listens; no line means it refused to start.
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
+        match line.trim().strip_prefix("switchyard listening on ") {
+            Some(url) => Ok(Hub { url: url.to_owned(), child }),
+            None => {
+                let output = child.wait_with_output().expect("wait");
+                Err(format!("exit {:?}: {}", output.status.code(), String::from_utf8_lossy(&output.stderr)))
+            }
+        }
+    }
+
+    /// SIGTERM, then wait: a graceful stop exits 0.
+    fn stop(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        self.child.wait().expect("wait").code()
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn fixture_events(system: &str, mapping: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../contracts/catalog/systems/{system}/fixtures/{mapping}.json"));
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    cases.into_iter().map(|case| case["event"].clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_events_are_in_the_ledger_with_a_delivery_per_routed_system() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(dir.path(), &[]).expect("the hub starts on defaults");
+    let enrollments = fixture_events("salesforce", "enrollment-from-enrollment-created-v2");
+    let users = fixture_events("salesforce", "contact-from-user-migrated");
+    let mut batch: Vec<Value> = enrollments.clone();
+    batch.extend(users.iter().take(3).cloned());
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{}/v1/events", hub.url))
+        .header("content-type", "application/cloudevents-batch+json")
+        .body(serde_json::to_vec(&batch).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["accepted"].as_array().map(Vec::len), Some(batch.len()));
+    assert_eq!(hub.stop(), Some(0), "SIGTERM stops the hub gracefully");
+
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    let counts = store.state_counts().await.unwrap();
+    let pending = |system: &str| {
+        counts
+            .iter()
+            .filter(|c| c.system == system && c.state == DeliveryState::Pending)
+            .map(|c| c.count)
+            .sum::<u64>()
+    };
+    // enrollment.created@v2 goes to Salesforce and the LMS; user.migrated@v1 to both too.
+    assert_eq!(pending("salesforce"), batch.len() as u64);
+    assert_eq!(pending("lms"), batch.len() as u64);
+    let trace = store.trace("100234").await.unwrap();
+    assert!(!trace.is_empty(), "a migrated user is found by their legacy id");
+}
+
+#[test]
+fn the_hub_refuses_to_start_on_a_route_to_a_system_the_map_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("switchyard.toml");
+    std::fs::write(&config, "[systems.billing]\nadapter = \"webhook\"\n").unwrap();
+    let err = Hub::start(dir.path(), &["--config", config.to_str().unwrap()]).err().expect("refused");
+    assert!(err.starts_with("exit Some(2)") && err.contains("billing"), "{err}");
+}
+
+#[test]
+fn binding_beyond_loopback_without_tokens_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("without API tokens"));
+}
