@@ -2,6 +2,7 @@
 //! (incompatible, failing fixture, invalid map), 2 unusable input.
 
 mod contracts;
+mod ledger;
 mod map;
 mod output;
 mod serve;
@@ -25,6 +26,12 @@ enum Command {
     Contracts(contracts::ContractsArgs),
     /// Run the hub: the HTTP API (ingest, health) on the ledger.
     Serve(serve::ServeArgs),
+    /// Where is this event or user? Event -> deliveries -> attempts -> outcome.
+    Trace(ledger::TraceArgs),
+    /// Deliveries in the ledger.
+    Deliveries(ledger::DeliveriesArgs),
+    /// Dead letters: list, show, redrive.
+    DeadLetters(ledger::DeadLettersArgs),
     /// The dependency map: validate, impact analysis, render.
     Map(map::MapArgs),
 }
@@ -51,6 +58,9 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Contracts(args) => contracts::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Trace(args) => ledger::trace(args),
+        Command::Deliveries(args) => ledger::deliveries(args),
+        Command::DeadLetters(args) => ledger::dead_letters(args),
         Command::Map(args) => map::run(args),
     };
     outcome.into()

@@ -65,11 +65,7 @@ pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> 
     }
     let tokens = ApiTokens::new(config.api.tokens.clone());
     let mode = bind_policy(config.listen, &tokens)?;
-    let store = match &config.database.url {
-        Some(url) => Store::open_url(url.expose_secret()).await,
-        None => Store::open_sqlite(&config.data_dir).await,
-    }
-    .map_err(StartError::Store)?;
+    let store = open_ledger(&config).await.map_err(StartError::Store)?;
     let sink = Arc::new(LedgerSink::new(store.clone(), Arc::new(routes)));
     let state = AppState::new(Arc::new(catalog), sink, tokens).with_body_limit(config.http.body_limit_bytes);
     let listener = TcpListener::bind(config.listen)
@@ -85,6 +81,14 @@ pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> 
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The configured ledger: `database.url` when set, else SQLite in the data directory.
+pub async fn open_ledger(config: &HubConfig) -> Result<Store, crate::store::StoreError> {
+    match &config.database.url {
+        Some(url) => Store::open_url(url.expose_secret()).await,
+        None => Store::open_sqlite(&config.data_dir).await,
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// Where one delivery stands. Stored as [`DeliveryState::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Waiting for `next_attempt_at`, then claimable.
     Pending,
@@ -132,7 +133,8 @@ impl Verification {
 }
 
 /// The kind of an [`AttemptOutcome`], as stored in the `attempts.outcome` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     Delivered,
     Retry,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{DeliveryState, OutcomeKind};
 
 /// A dead-lettered delivery, as listed for ops.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeadLetter {
     pub delivery_id: String,
     pub source: String,
@@ -23,7 +23,7 @@ pub struct DeadLetter {
 }
 
 /// Deliveries per system per state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StateCount {
     pub system: String,
     pub state: DeliveryState,
@@ -31,14 +31,14 @@ pub struct StateCount {
 }
 
 /// One event with its deliveries and their attempts: the answer to "where is user X?".
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct EventTrace {
     pub event: EventRecord,
     pub deliveries: Vec<DeliveryTrace>,
 }
 
 /// A recorded event.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize)]
 pub struct EventRecord {
     pub source: String,
     pub event_id: String,
@@ -63,14 +63,14 @@ impl fmt::Debug for EventRecord {
 }
 
 /// One delivery with its attempts, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryTrace {
     pub delivery: DeliveryRecord,
     pub attempts: Vec<AttemptEntry>,
 }
 
 /// A delivery's ledger row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryRecord {
     pub id: String,
     pub system: String,
@@ -88,7 +88,7 @@ pub struct DeliveryRecord {
 }
 
 /// One recorded attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AttemptEntry {
     pub number: i64,
     pub worker_id: String,

@@ -96,6 +96,33 @@ async fn accepted_events_are_in_the_ledger_with_a_delivery_per_routed_system() {
     assert_eq!(pending("lms"), batch.len() as u64);
     let trace = store.trace("100234").await.unwrap();
     assert!(!trace.is_empty(), "a migrated user is found by their legacy id");
+    store.close().await;
+
+    // Ops read the same ledger from the command line.
+    let data_dir = dir.path().to_str().unwrap();
+    let output = switchyard(&["trace", "100234", "--data-dir", data_dir]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("legacy id 100234")
+            && text.contains("-> salesforce via contact-from-user-migrated: pending"),
+        "{text}"
+    );
+    let output = switchyard(&["deliveries", "status", "--format", "json", "--data-dir", data_dir]);
+    let counts: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let lms_pending =
+        counts.as_array().unwrap().iter().find(|c| c["system"] == "lms" && c["state"] == "pending");
+    assert_eq!(lms_pending.map(|c| c["count"].clone()), Some(Value::from(batch.len())));
+    let output = switchyard(&["dead-letters", "list", "--data-dir", data_dir]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 dead letter(s)"));
+    let output = switchyard(&["dead-letters", "redrive", "--data-dir", data_dir]);
+    assert_eq!(output.status.code(), Some(2), "redrive needs a selection");
+    let output = switchyard(&["trace", "no-such-user", "--data-dir", data_dir]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+fn switchyard(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_switchyard")).args(args).output().expect("run switchyard")
 }
 
 #[test]
