@@ -1,4 +1,5 @@
-//! What happened to one delivery item: delivered, retry later, or rejected for good.
+//! What happened to one delivery item: delivered, retry later, rejected for good, or deferred
+//! (never sent: the adapter's own limit held it back).
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +18,15 @@ pub enum DeliveryOutcome {
         /// A delay the downstream asked for (e.g. `Retry-After`), already clamped to bounds.
         after: Option<Duration>,
         /// Why, for operators; never contains record data or secrets.
+        reason: String,
+    },
+    /// Not sent at all: the adapter's own limit (a local rate limit, an API budget) held the
+    /// item back. The downstream never saw it, so the hub holds it until `after` without
+    /// spending an attempt, and it says nothing about the downstream's health.
+    Deferred {
+        /// When the limit frees capacity again.
+        after: Duration,
+        /// Why, for operators.
         reason: String,
     },
     /// A permanent failure; retrying the same item cannot succeed.
@@ -44,6 +54,16 @@ impl DeliveryOutcome {
         matches!(self, Self::Delivered { .. })
     }
 
+    /// A deferral: not sent, come back after `after`.
+    pub fn deferred(after: Duration, reason: impl Into<String>) -> Self {
+        Self::Deferred { after, reason: reason.into() }
+    }
+
+    /// True for `Deferred`.
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, Self::Deferred { .. })
+    }
+
     /// True for `Retry`.
     pub fn is_retry(&self) -> bool {
         matches!(self, Self::Retry { .. })
@@ -53,7 +73,9 @@ impl DeliveryOutcome {
     pub fn reason(&self) -> Option<&str> {
         match self {
             Self::Delivered { .. } => None,
-            Self::Retry { reason, .. } | Self::Rejected { reason, .. } => Some(reason),
+            Self::Retry { reason, .. } | Self::Rejected { reason, .. } | Self::Deferred { reason, .. } => {
+                Some(reason)
+            }
         }
     }
 

@@ -75,9 +75,11 @@ impl WebhookAdapter {
 
     /// Takes a rate-limit cell, or says when to come back: adapters never wait themselves.
     fn admit(&self) -> Result<(), DeliveryOutcome> {
-        self.limiter.check().map_err(|not_until| DeliveryOutcome::Retry {
-            after: Some(not_until.wait_time_from(DefaultClock::default().now())),
-            reason: "endpoint rate limit reached".into(),
+        self.limiter.check().map_err(|not_until| {
+            DeliveryOutcome::deferred(
+                not_until.wait_time_from(DefaultClock::default().now()),
+                "endpoint rate limit reached",
+            )
         })
     }
 

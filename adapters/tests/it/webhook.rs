@@ -133,9 +133,10 @@ async fn the_rate_limit_spaces_requests_instead_of_sleeping() {
 
     let outcomes = adapter.deliver(&sample_items(2)).await;
     assert!(outcomes[0].is_delivered(), "{:?}", outcomes[0]);
-    // The second item is handed back with the limiter's own wait, for the hub to schedule.
+    // The second item is handed back unsent, with the limiter's own wait, for the hub to hold
+    // without spending an attempt.
     assert!(
-        matches!(&outcomes[1], DeliveryOutcome::Retry { after: Some(after), .. }
+        matches!(&outcomes[1], DeliveryOutcome::Deferred { after, .. }
             if !after.is_zero() && *after <= Duration::from_secs(1)),
         "{:?}",
         outcomes[1]
