@@ -3,9 +3,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod policy;
+pub mod queue;
 pub mod routing;
 pub mod serve;
 pub mod store;

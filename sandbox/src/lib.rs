@@ -1,2 +1,7 @@
-//! Switchyard's sandbox: partner simulators (Salesforce org, webhook receiver), the legacy
-//! edge-case catalog and the replay engine. Empty until the [salesforce] and [sandbox] work.
+//! Switchyard's sandbox: partner simulators that listen on loopback (today the Standard
+//! Webhooks receiver; the Salesforce org simulator, edge-case catalog and replay engine come
+//! with the [salesforce] and [sandbox] work).
+
+pub mod webhook_receiver;
+
+pub use webhook_receiver::{ReceiverError, ReceiverStats, WebhookReceiver};

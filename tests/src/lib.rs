@@ -1,2 +1,3 @@
-//! Whole-system tests of Switchyard (hub + sandbox partners + real stores). Empty until the
-//! hub exists; the tests will live in this crate's `tests/` folder.
+//! Whole-system tests of Switchyard: the real `switchyard` binary, sandbox partners on
+//! loopback and real stores. The tests are in `tests/e2e/`; run them with
+//! `cargo test -p switchyard-tests` (they start the hub binary that `cargo test` builds).

@@ -22,7 +22,7 @@ pub enum DeliveryMode {
 
 /// The webhook adapter's configuration as written in TOML. `validate` turns it into a
 /// `WebhookEndpoint`; nothing else reads these raw fields.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// `http` or `https` URL the events are POSTed to.

@@ -97,6 +97,16 @@ impl CompiledMapping {
         Ok(MappingOutcome::Record(record))
     }
 
+    /// Whether the mapping's `when` condition lets this event through (true when it has none),
+    /// without computing the record: routing asks this at ingest, so an event the mapping
+    /// skips never gets a delivery to that system.
+    pub fn includes(&self, data: &Value, event: &Value) -> Result<bool, MappingError> {
+        match &self.when {
+            None => Ok(true),
+            Some(when) => when.run_condition(&JqInput::new(data, event)).map_err(|error| self.error("when", error)),
+        }
+    }
+
     /// Applies the mapping to a parsed envelope.
     pub fn apply_envelope(&self, envelope: &crate::Envelope) -> Result<MappingOutcome, MappingError> {
         self.apply(envelope.data(), &envelope.attributes_json())

@@ -10,6 +10,7 @@ mod load;
 mod model;
 mod system;
 mod validate;
+mod workers;
 
 #[cfg(test)]
 mod tests;
@@ -20,3 +21,4 @@ pub use error::{ConfigError, ConfigProblem};
 pub use model::{ApiConfig, ApiToken, DatabaseConfig, HttpConfig, HubConfig, Role};
 pub use system::{AdapterKind, SystemConfig};
 pub use validate::MIN_TOKEN_LEN;
+pub use workers::WorkersConfig;

@@ -11,6 +11,7 @@ use switchyard_dependency_map::DependencyMap;
 
 use super::delivery::{CircuitConfig, DeliveryConfig};
 use super::system::SystemConfig;
+use super::workers::WorkersConfig;
 
 /// The whole hub configuration. Every key is optional; a missing key takes the default named
 /// in its doc. Unknown keys are refused. Relative paths are relative to the working directory.
@@ -33,6 +34,8 @@ pub struct HubConfig {
     pub delivery: DeliveryConfig,
     /// Circuit defaults for every system.
     pub circuit: CircuitConfig,
+    /// This process's delivery workers, leases, sweeper and queue.
+    pub workers: WorkersConfig,
     /// Per-system adapter settings and overrides, by the dependency map's system id.
     /// Default: none (every system on the map runs on the defaults, see `routing`).
     pub systems: BTreeMap<SystemId, SystemConfig>,
@@ -50,6 +53,7 @@ impl Default for HubConfig {
             api: ApiConfig::default(),
             delivery: DeliveryConfig::default(),
             circuit: CircuitConfig::default(),
+            workers: WorkersConfig::default(),
             systems: BTreeMap::new(),
         }
     }

@@ -37,6 +37,9 @@ pub fn validate(config: &HubConfig) -> Vec<ConfigProblem> {
             problem(format!("{key}.roles"), "needs at least one of ingest, ops, integration, viewer");
         }
     }
+    for (key, rule) in config.workers.problems() {
+        problem(key.to_owned(), rule);
+    }
     check_delivery("delivery", &config.delivery, &mut problem);
     check_circuit("circuit", &config.circuit, &mut problem);
     for (id, system) in &config.systems {

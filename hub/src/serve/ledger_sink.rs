@@ -1,11 +1,15 @@
 //! The ledger as the ingest's durable sink: accepted events and one delivery per route are
-//! committed in one transaction before the hub answers.
+//! committed in one transaction before the hub answers; then the systems that got new
+//! deliveries are woken. A route whose mapping's `when` skips the event gets no delivery.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::delivery::Waker;
 use crate::ingest::{BoxFuture, EventSink, Receipt, SinkError, ValidatedEvent};
+use crate::metrics::HubMetrics;
 use crate::routing::Routes;
 use crate::store::{NewEvent, Route, Store};
 
@@ -14,20 +18,37 @@ use crate::store::{NewEvent, Route, Store};
 pub struct LedgerSink {
     store: Store,
     routes: Arc<Routes>,
+    waker: Option<Waker>,
+    metrics: HubMetrics,
 }
 
 impl LedgerSink {
     pub fn new(store: Store, routes: Arc<Routes>) -> Self {
-        Self { store, routes }
+        Self { store, routes, waker: None, metrics: HubMetrics::default() }
+    }
+
+    /// Wakes the delivery workers of the systems that got new deliveries.
+    pub fn with_waker(mut self, waker: Waker) -> Self {
+        self.waker = Some(waker);
+        self
+    }
+
+    pub fn with_metrics(mut self, metrics: HubMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     fn new_event(&self, event: &ValidatedEvent) -> NewEvent {
         let envelope = event.envelope();
         let contract = envelope.contract();
+        let attributes = envelope.attributes_json();
         let routes = self
             .routes
             .for_event(contract)
             .iter()
+            // A mapping whose `when` fails to evaluate keeps its delivery: the worker records
+            // the mapping error as the rejection reason, where ops can see it.
+            .filter(|route| route.mapping.includes(envelope.data(), &attributes).unwrap_or(true))
             .map(|route| Route { system: route.system.to_string(), mapping: route.mapping.name().to_owned() })
             .collect();
         NewEvent {
@@ -49,6 +70,24 @@ fn legacy_id(data: &Value) -> Option<String> {
     ["legacy_id", "legacy_user_id"].iter().find_map(|key| data.get(*key)?.as_str().map(str::to_owned))
 }
 
+impl LedgerSink {
+    fn after_commit(&self, events: &[NewEvent], receipts: &[crate::store::Receipt]) {
+        let duplicates = receipts.iter().filter(|receipt| receipt.duplicate).count() as u64;
+        self.metrics.events_accepted(receipts.len() as u64 - duplicates);
+        self.metrics.events_duplicate(duplicates);
+        let Some(waker) = &self.waker else { return };
+        let mut systems = BTreeSet::new();
+        for (event, receipt) in events.iter().zip(receipts) {
+            if !receipt.duplicate {
+                systems.extend(event.routes.iter().map(|route| route.system.as_str()));
+            }
+        }
+        for system in systems {
+            waker.committed(system);
+        }
+    }
+}
+
 impl EventSink for LedgerSink {
     fn accept(&self, events: Vec<ValidatedEvent>) -> BoxFuture<'_, Result<Vec<Receipt>, SinkError>> {
         Box::pin(async move {
@@ -58,6 +97,7 @@ impl EventSink for LedgerSink {
                 .insert_events(&new_events)
                 .await
                 .map_err(|err| SinkError::new("record events in the ledger", err))?;
+            self.after_commit(&new_events, &receipts);
             Ok(receipts
                 .into_iter()
                 .map(|receipt| Receipt {

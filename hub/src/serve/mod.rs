@@ -1,11 +1,13 @@
 //! `switchyard serve`: loads configuration, catalog and map, builds the routes (refusing to
-//! start on any routing error), opens the ledger and serves the HTTP API until SIGTERM or
-//! Ctrl-C, finishing in-flight requests.
+//! start on any routing error), opens the ledger and the queue, and runs the HTTP API, the
+//! delivery workers and the sweeper until SIGTERM or Ctrl-C.
 //!
-//! Today the server ingests: events are validated, routed and committed with their pending
-//! deliveries. The delivery workers that drain those deliveries are the next step of the hub.
+//! Stopping is graceful: the API stops accepting and finishes in-flight requests, the workers
+//! finish their batches (up to `workers.shutdown_timeout`), and whatever this process still
+//! holds under a lease is handed back to `pending` without spending an attempt.
 
 mod ledger_sink;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,11 +16,16 @@ use secrecy::ExposeSecret;
 use switchyard_contracts::Catalog;
 use switchyard_dependency_map::DependencyMap;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 pub use ledger_sink::LedgerSink;
+use workers::DeliveryWorkers;
 
 use crate::config::HubConfig;
+use crate::delivery::{Waker, build_lanes};
 use crate::http::{ApiTokens, AppState, bind_policy, router};
+use crate::metrics::HubMetrics;
+use crate::queue::JobQueue;
 use crate::routing::Routes;
 use crate::store::Store;
 
@@ -33,6 +40,10 @@ pub enum StartError {
     Routes { problems: String },
     #[error("cannot open the ledger")]
     Store(#[source] crate::store::StoreError),
+    #[error("a system's delivery settings cannot be used: {0}")]
+    Lane(#[source] crate::delivery::LaneError),
+    #[error("cannot open the queue")]
+    Queue(#[source] crate::queue::QueueError),
     #[error(transparent)]
     Bind(#[from] crate::http::BindError),
     #[error("cannot listen on {addr}")]
@@ -66,21 +77,45 @@ pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> 
     let tokens = ApiTokens::new(config.api.tokens.clone());
     let mode = bind_policy(config.listen, &tokens)?;
     let store = open_ledger(&config).await.map_err(StartError::Store)?;
-    let sink = Arc::new(LedgerSink::new(store.clone(), Arc::new(routes)));
-    let state = AppState::new(Arc::new(catalog), sink, tokens).with_body_limit(config.http.body_limit_bytes);
+    let metrics = HubMetrics::new();
+    let lanes = build_lanes(&routes, &config).map_err(StartError::Lane)?;
+    let queue = JobQueue::open(&store, &config.workers.queue_prefix, config.workers.poll_interval.get())
+        .await
+        .map_err(StartError::Queue)?;
+    let waker = Waker::new(queue.clone(), &lanes);
+    let sink =
+        LedgerSink::new(store.clone(), Arc::new(routes)).with_waker(waker).with_metrics(metrics.clone());
+    let state = AppState::new(Arc::new(catalog), Arc::new(sink), tokens)
+        .with_body_limit(config.http.body_limit_bytes);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let workers = DeliveryWorkers::start(&config, store.clone(), queue.clone(), lanes, metrics, stopping.clone());
     mode.announce(addr);
     on_listening(addr);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(stopped(stopping)).await;
+    workers.stop().await;
+    queue.close().await;
     store.close().await;
+    served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Resolves once `stop` has been sent.
+pub(crate) async fn stopped(mut stopping: watch::Receiver<bool>) {
+    while !*stopping.borrow_and_update() {
+        if stopping.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// The configured ledger: `database.url` when set, else SQLite in the data directory.

@@ -55,6 +55,7 @@ struct EventRow {
     event_id: String,
     event_type: String,
     version: i32,
+    time: Option<DateTime<Utc>>,
     legacy_id: Option<String>,
     data: Value,
 }
@@ -95,7 +96,7 @@ impl Store {
             let mut events = HashMap::with_capacity(event_rows.len());
             for chunk in event_rows.chunks(EVENTS_PER_STATEMENT) {
                 let mut select = QueryBuilder::<Db>::new(
-                    "SELECT id, source, event_id, event_type, version, legacy_id, data \
+                    "SELECT id, source, event_id, event_type, version, time, legacy_id, data \
                      FROM events WHERE id IN (",
                 );
                 let mut ids = select.separated(", ");
@@ -125,6 +126,7 @@ impl Store {
                         event_id: event.event_id.clone(),
                         event_type: event.event_type.clone(),
                         version: event.version,
+                        time: event.time,
                         legacy_id: event.legacy_id.clone(),
                         data: event.data.clone(),
                     })

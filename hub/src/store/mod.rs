@@ -42,6 +42,7 @@ mod claim;
 mod dead_letters;
 mod error;
 mod insert;
+mod leases;
 mod model;
 mod open;
 mod outcomes;
@@ -50,8 +51,8 @@ mod views;
 
 pub use error::StoreError;
 pub use model::{
-    AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, DeliveryState, NewEvent, OutcomeKind,
-    OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,
+    AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, Deferral, DeliveryState, NewEvent,
+    OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,
 };
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,

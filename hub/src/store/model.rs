@@ -221,6 +221,8 @@ pub struct ClaimedDelivery {
     pub event_id: String,
     pub event_type: String,
     pub version: i32,
+    /// The event's `time` attribute, when it had one.
+    pub time: Option<DateTime<Utc>>,
     pub legacy_id: Option<String>,
     pub data: Value,
 }
@@ -269,6 +271,15 @@ pub struct StaleRecord {
     /// The delivery's state as found; `None` if there is no such delivery.
     pub found_state: Option<DeliveryState>,
     pub found_lease_owner: Option<String>,
+}
+
+/// A claimed delivery handed back unsent (an adapter's own limit held it back): it returns to
+/// `pending`, due at `not_before`, without an attempt.
+#[derive(Debug, Clone)]
+pub struct Deferral {
+    pub delivery_id: String,
+    pub worker_id: String,
+    pub not_before: DateTime<Utc>,
 }
 
 /// Which dead letters to list or redrive. The default matches all.

@@ -1,6 +1,9 @@
 //! The `switchyard` command as a user runs it: exit codes, outputs and files.
 
 mod contracts_cli;
+mod delivery;
 mod ingest;
+mod queue;
 mod serve;
 mod store;
+mod support;

@@ -121,6 +121,58 @@ async fn accepted_events_are_in_the_ledger_with_a_delivery_per_routed_system() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn served_events_reach_the_webhook_system_signed_and_end_delivered_in_the_ledger() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let receiver = crate::support::hub::receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("switchyard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[workers]\npoll_interval = \"20ms\"\n\
+             [systems.lms]\nadapter = \"webhook\"\n\
+             [systems.lms.webhook]\nurl = \"{}\"\nsecrets = [\"{}\"]\nallow_list = [\"127.0.0.0/8\"]\n\
+             rate_limit_per_second = 10000\n",
+            receiver.url(),
+            crate::support::hub::SECRET
+        ),
+    )
+    .unwrap();
+    let hub = Hub::start(dir.path(), &["--config", config.to_str().unwrap()]).expect("the hub starts");
+    let mut batch = fixture_events("salesforce", "enrollment-from-enrollment-created-v2");
+    batch.extend(fixture_events("salesforce", "contact-from-user-migrated"));
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{}/v1/events", hub.url))
+        .header("content-type", "application/cloudevents-batch+json")
+        .body(serde_json::to_vec(&batch).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+
+    let arrived = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        receiver.wait_until(|stats| stats.items.len() == batch.len()),
+    )
+    .await
+    .expect("every event reaches the LMS");
+    assert_eq!(arrived.refused, 0, "every request verified against the signing secret");
+    assert_eq!(arrived.duplicate_messages, 0);
+    assert_eq!(hub.stop(), Some(0));
+
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    let counts = store.state_counts().await.unwrap();
+    let count = |system: &str, state: DeliveryState| {
+        counts.iter().filter(|c| c.system == system && c.state == state).map(|c| c.count).sum::<u64>()
+    };
+    assert_eq!(count("lms", DeliveryState::Delivered), batch.len() as u64);
+    // Salesforce has no adapter configured: its deliveries wait, recorded, attempts unspent.
+    assert_eq!(count("salesforce", DeliveryState::Pending), batch.len() as u64);
+    store.close().await;
+}
+
 fn switchyard(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_switchyard")).args(args).output().expect("run switchyard")
 }

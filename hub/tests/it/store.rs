@@ -3,89 +3,20 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::json;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use switchyard::store::{
     AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, DeliveryState, NewEvent, RedriveSelection,
     Route, StateCount, Store, Verification,
 };
+
 use tempfile::TempDir;
-use ulid::Ulid;
 
-const POSTGRES_URL_VAR: &str = "SWITCHYARD_TEST_POSTGRES_URL";
+use crate::support::ledger::ledgers;
+
 const LEASE: Duration = Duration::from_secs(60);
-
-/// One ledger under test; `reopen` gives a second, independent pool on the same database.
-struct TestLedger {
-    store: Store,
-    place: Place,
-}
-
-enum Place {
-    Sqlite(TempDir),
-    Postgres(Box<PostgresPlace>),
-}
-
-/// A schema of its own on the test server, dropped when the test finishes.
-struct PostgresPlace {
-    admin: PgConnectOptions,
-    options: PgConnectOptions,
-    schema: String,
-}
-
-impl TestLedger {
-    async fn reopen(&self) -> Store {
-        match &self.place {
-            Place::Sqlite(dir) => Store::open_sqlite(dir.path()).await.unwrap(),
-            Place::Postgres(pg) => Store::open_postgres(pg.options.clone()).await.unwrap(),
-        }
-    }
-
-    async fn finish(self) {
-        self.store.close().await;
-        if let Place::Postgres(pg) = self.place {
-            let PostgresPlace { admin, schema, .. } = *pg;
-            let mut conn = PgConnection::connect_with(&admin).await.unwrap();
-            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-/// SQLite always; PostgreSQL too when the environment names a server.
-async fn ledgers() -> Vec<TestLedger> {
-    let dir = TempDir::new().unwrap();
-    let store = Store::open_sqlite(dir.path()).await.unwrap();
-    let mut ledgers = vec![TestLedger { store, place: Place::Sqlite(dir) }];
-    match std::env::var(POSTGRES_URL_VAR) {
-        Ok(url) => ledgers.push(postgres_ledger(&url).await),
-        Err(_) => {
-            static NOTICE: Once = Once::new();
-            NOTICE.call_once(|| {
-                eprintln!("{POSTGRES_URL_VAR} is not set: ledger tests ran on SQLite only");
-            });
-        }
-    }
-    ledgers
-}
-
-async fn postgres_ledger(url: &str) -> TestLedger {
-    let admin = PgConnectOptions::from_str(url).unwrap();
-    let schema = format!("t_{}", Ulid::generate().to_string().to_lowercase());
-    let mut conn = PgConnection::connect_with(&admin).await.unwrap();
-    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut conn).await.unwrap();
-    let options = admin.clone().options([("search_path", schema.as_str())]);
-    let store = Store::open_postgres(options.clone()).await.unwrap();
-    TestLedger { store, place: Place::Postgres(Box::new(PostgresPlace { admin, options, schema })) }
-}
 
 fn event(event_id: &str, legacy_id: Option<&str>, systems: &[&str]) -> NewEvent {
     NewEvent {

@@ -1,0 +1,316 @@
+//! The delivery step: claim one batch of a system's due deliveries, map them, hand them to the
+//! adapter, decide every item's fate, record it in the ledger, and say which jobs follow.
+//! [`Deliverer::deliver_due`] is the step tests drive directly; the queue calls it through
+//! [`JobHandler`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use switchyard_adapters::{DeliveryItem, DeliveryOutcome};
+use tracing::Instrument;
+use ulid::Ulid;
+
+use super::decide::{ItemDecision, batch_health, decide};
+use super::lane::SystemLane;
+use super::prepare::{Prepared, prepare};
+use crate::ingest::BoxFuture;
+use crate::metrics::HubMetrics;
+use crate::policy::{Admission, CircuitSnapshot};
+use crate::queue::{DeliveryJob, JobCause, JobHandler, JobQueue, ScheduledJob};
+use crate::store::{
+    AttemptOutcome, AttemptRecord, ClaimedDelivery, Deferral, OutcomeKind, Store, StoreError,
+};
+
+/// What one step did, for tests, logs and the follow-up jobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    pub claimed: usize,
+    pub delivered: usize,
+    pub retried: usize,
+    pub rejected: usize,
+    pub dead_lettered: usize,
+    pub deferred: usize,
+    /// Records the ledger ignored (the lease was lost meanwhile).
+    pub stale: usize,
+    /// The circuit held the batch back until then; nothing was claimed.
+    pub circuit_wait: Option<DateTime<Utc>>,
+    /// Jobs to push so the work goes on.
+    pub follow_ups: Vec<ScheduledJob>,
+}
+
+/// Delivers for every configured system of this process.
+#[derive(Debug)]
+pub struct Deliverer {
+    store: Store,
+    lanes: BTreeMap<String, Arc<SystemLane>>,
+    /// Prefix of every lease this process takes: `<process>/<step ulid>`.
+    process_id: String,
+    lease: Duration,
+    metrics: HubMetrics,
+    queue: Option<JobQueue>,
+}
+
+impl Deliverer {
+    pub fn new(
+        store: Store,
+        lanes: Vec<SystemLane>,
+        process_id: String,
+        lease: Duration,
+        metrics: HubMetrics,
+    ) -> Self {
+        let lanes = lanes.into_iter().map(|lane| (lane.system.clone(), Arc::new(lane))).collect();
+        Self { store, lanes, process_id, lease, metrics, queue: None }
+    }
+
+    /// Pushes follow-up jobs to `queue` when run as a [`JobHandler`].
+    pub fn with_queue(mut self, queue: JobQueue) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+
+    pub fn lanes(&self) -> impl Iterator<Item = &SystemLane> {
+        self.lanes.values().map(Arc::as_ref)
+    }
+
+    pub fn process_id(&self) -> &str {
+        &self.process_id
+    }
+
+    /// One step for `system` at `now`. A system without a lane does nothing.
+    pub async fn deliver_due(&self, system: &str, now: DateTime<Utc>) -> Result<StepReport, StoreError> {
+        let Some(lane) = self.lanes.get(system) else {
+            tracing::warn!(%system, "a job for a system without a configured adapter; ignored");
+            return Ok(StepReport::default());
+        };
+        let admission = lane.circuit.lock().map_or(Admission::Deliver, |mut circuit| circuit.admit(now));
+        if let Admission::Wait { until } = admission {
+            return Ok(StepReport {
+                circuit_wait: Some(until),
+                follow_ups: vec![ScheduledJob::at(system, JobCause::Circuit, until)],
+                ..StepReport::default()
+            });
+        }
+        // A lease token per step: a step that outlives its lease can never record over the
+        // step that took the deliveries over, even in the same process.
+        let worker_id = format!("{}/{}", self.process_id, Ulid::generate());
+        let batch_size = u32::try_from(lane.delivery.batch_size).unwrap_or(u32::MAX);
+        let claimed = self.store.claim_due(system, batch_size, &worker_id, self.lease, now).await?;
+        if claimed.is_empty() {
+            return Ok(StepReport::default());
+        }
+        let span = tracing::info_span!("delivery_batch", %system, items = claimed.len(), lease = %worker_id);
+        self.deliver_claimed(lane, &worker_id, claimed).instrument(span).await
+    }
+
+    async fn deliver_claimed(
+        &self,
+        lane: &SystemLane,
+        worker_id: &str,
+        claimed: Vec<ClaimedDelivery>,
+    ) -> Result<StepReport, StoreError> {
+        let mut outcomes: Vec<Option<DeliveryOutcome>> = vec![None; claimed.len()];
+        let mut refused: Vec<Option<(&'static str, String)>> = vec![None; claimed.len()];
+        let mut items: Vec<DeliveryItem> = Vec::with_capacity(claimed.len());
+        let mut item_index = Vec::with_capacity(claimed.len());
+        for (index, delivery) in claimed.iter().enumerate() {
+            match prepare(lane, delivery) {
+                Prepared::Send(item) => {
+                    items.push(item);
+                    item_index.push(index);
+                }
+                Prepared::Refused { code, reason } => refused[index] = Some((code, reason)),
+            }
+        }
+
+        let started_at = Utc::now();
+        let clock = Instant::now();
+        let sent = self.call_adapter(lane, &items).await;
+        let finished_at = Utc::now();
+        if !items.is_empty() {
+            self.metrics.batch_duration(&lane.system, clock.elapsed().as_secs_f64());
+            self.metrics.batch_size(&lane.system, items.len() as u64);
+        }
+        if let Some(health) = batch_health(&sent) {
+            if let Ok(mut circuit) = lane.circuit.lock() {
+                circuit.record(health, finished_at);
+                self.metrics.circuit(&lane.system, &circuit.snapshot());
+            }
+        }
+        for (outcome, index) in sent.into_iter().zip(item_index) {
+            outcomes[index] = Some(outcome);
+        }
+
+        let (mut report, records, deferrals) =
+            record_decisions(lane, worker_id, &claimed, &outcomes, refused, started_at, finished_at);
+        let recorded = self.store.record_outcomes(&records).await?;
+        report.stale = recorded.stale.len();
+        self.store.defer(&deferrals).await?;
+        self.count(&lane.system, &report);
+        report.follow_ups = follow_ups(lane, &report, &records, &deferrals);
+        tracing::debug!(
+            delivered = report.delivered,
+            retried = report.retried,
+            rejected = report.rejected,
+            dead_lettered = report.dead_lettered,
+            deferred = report.deferred,
+            stale = report.stale,
+            "batch recorded"
+        );
+        Ok(report)
+    }
+
+    /// The adapter call, bounded so that it ends well inside the lease: past the bound every
+    /// item is a retry (the downstream may or may not have it; delivery is at-least-once).
+    async fn call_adapter(&self, lane: &SystemLane, items: &[DeliveryItem]) -> Vec<DeliveryOutcome> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let bound = self.lease.mul_f64(0.8);
+        match tokio::time::timeout(bound, lane.adapter.deliver(items)).await {
+            Ok(outcomes) if outcomes.len() == items.len() => outcomes,
+            Ok(outcomes) => {
+                // The adapter contract says one outcome per item; never guess which is which.
+                tracing::error!(expected = items.len(), got = outcomes.len(), "adapter broke its contract");
+                vec![DeliveryOutcome::retry("adapter returned a wrong number of outcomes"); items.len()]
+            }
+            Err(_) => vec![
+                DeliveryOutcome::retry(format!("adapter call exceeded {} ms", bound.as_millis()));
+                items.len()
+            ],
+        }
+    }
+
+    fn count(&self, system: &str, report: &StepReport) {
+        for (kind, count) in [
+            (OutcomeKind::Delivered, report.delivered),
+            (OutcomeKind::Retry, report.retried),
+            (OutcomeKind::Rejected, report.rejected),
+            (OutcomeKind::DeadLettered, report.dead_lettered),
+        ] {
+            if count > 0 {
+                self.metrics.outcomes(system, kind, count as u64);
+            }
+        }
+        if report.deferred > 0 {
+            self.metrics.deferred(system, report.deferred as u64);
+        }
+    }
+
+    /// The circuit snapshot of every lane, for the API and metrics.
+    pub fn circuits(&self) -> BTreeMap<String, CircuitSnapshot> {
+        self.lanes
+            .iter()
+            .filter_map(|(system, lane)| Some((system.clone(), lane.circuit.lock().ok()?.snapshot())))
+            .collect()
+    }
+}
+
+/// Every claimed delivery's decision as ledger records and deferrals, counted in a report.
+fn record_decisions(
+    lane: &SystemLane,
+    worker_id: &str,
+    claimed: &[ClaimedDelivery],
+    outcomes: &[Option<DeliveryOutcome>],
+    mut refused: Vec<Option<(&'static str, String)>>,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+) -> (StepReport, Vec<AttemptRecord>, Vec<Deferral>) {
+    let mut report = StepReport { claimed: claimed.len(), ..StepReport::default() };
+    let mut records = Vec::with_capacity(claimed.len());
+    let mut deferrals = Vec::new();
+    let mut rng = rand::rng();
+    for (index, delivery) in claimed.iter().enumerate() {
+        let decision = match (&outcomes[index], refused[index].take()) {
+            (_, Some((code, reason))) => ItemDecision::Attempted {
+                outcome: AttemptOutcome::Rejected { reason: reason.clone() },
+                code: Some(code.to_owned()),
+                summary: reason,
+            },
+            (outcome, None) => {
+                // Every item sent has an outcome (`call_adapter` guarantees one per item).
+                let missing = DeliveryOutcome::retry("no outcome was recorded for this item");
+                let attempt = u32::try_from(delivery.attempts_since_redrive + 1).unwrap_or(u32::MAX);
+                decide(outcome.as_ref().unwrap_or(&missing), attempt, &lane.schedule, finished_at, &mut rng)
+            }
+        };
+        match decision {
+            ItemDecision::Attempted { outcome, code, summary } => {
+                match outcome.kind() {
+                    OutcomeKind::Delivered => report.delivered += 1,
+                    OutcomeKind::Retry => report.retried += 1,
+                    OutcomeKind::Rejected => report.rejected += 1,
+                    OutcomeKind::DeadLettered => report.dead_lettered += 1,
+                }
+                records.push(AttemptRecord {
+                    delivery_id: delivery.delivery_id.clone(),
+                    worker_id: worker_id.to_owned(),
+                    started_at,
+                    finished_at,
+                    outcome,
+                    http_status: None,
+                    code,
+                    summary,
+                });
+            }
+            ItemDecision::Deferred { not_before } => {
+                report.deferred += 1;
+                deferrals.push(Deferral {
+                    delivery_id: delivery.delivery_id.clone(),
+                    worker_id: worker_id.to_owned(),
+                    not_before,
+                });
+            }
+        }
+    }
+
+    (report, records, deferrals)
+}
+
+/// The jobs that keep the work going after a step: a full batch means there may be more now;
+/// retries and deferrals need a job at the earliest time one of them comes due.
+fn follow_ups(
+    lane: &SystemLane,
+    report: &StepReport,
+    records: &[AttemptRecord],
+    deferrals: &[Deferral],
+) -> Vec<ScheduledJob> {
+    let mut jobs = Vec::new();
+    if report.claimed >= lane.delivery.batch_size {
+        jobs.push(ScheduledJob::now(&lane.system, JobCause::Continue));
+    }
+    let retry_at = records.iter().filter_map(|record| match &record.outcome {
+        AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
+        _ => None,
+    });
+    let earliest = retry_at.chain(deferrals.iter().map(|deferral| deferral.not_before)).min();
+    if let Some(at) = earliest {
+        jobs.push(ScheduledJob::at(&lane.system, JobCause::Retry, at));
+    }
+    jobs
+}
+
+impl JobHandler for Deliverer {
+    fn handle(&self, job: DeliveryJob) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let system = job.system.clone();
+            match self.deliver_due(&system, Utc::now()).await {
+                Ok(report) => {
+                    if let Some(queue) = &self.queue {
+                        if !report.follow_ups.is_empty() {
+                            if let Err(err) = queue.push(report.follow_ups).await {
+                                // The sweeper wakes the system again: nothing is lost.
+                                tracing::warn!(%system, error = %err, "could not push follow-up jobs");
+                            }
+                        }
+                    }
+                }
+                // The ledger is unreachable: claimed deliveries (if any) come back when their
+                // lease expires, and the sweeper wakes the system. Failing the job would only
+                // make apalis re-run it at once.
+                Err(err) => tracing::warn!(%system, cause = ?job.cause, error = %err, "delivery step failed"),
+            }
+        })
+    }
+}

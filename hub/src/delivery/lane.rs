@@ -1,0 +1,90 @@
+//! A system's lane: everything a worker needs to deliver to one system (its adapter, the
+//! mappings into it, batching, retry schedule, circuit), built once at start-up.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use switchyard_adapters::Adapter;
+use switchyard_adapters::webhook::WebhookAdapter;
+use switchyard_contracts::SystemId;
+use switchyard_contracts::mapping::CompiledMapping;
+
+use crate::config::{AdapterKind, DeliveryConfig, HubConfig};
+use crate::policy::{Circuit, RetrySchedule};
+use crate::routing::Routes;
+
+/// One configured system, ready to deliver to.
+#[derive(Debug)]
+pub struct SystemLane {
+    pub system: String,
+    pub adapter: Arc<dyn Adapter>,
+    /// The mappings into this system, by name (as recorded on each delivery).
+    pub mappings: BTreeMap<String, Arc<CompiledMapping>>,
+    pub delivery: DeliveryConfig,
+    pub schedule: RetrySchedule,
+    pub circuit: Mutex<Circuit>,
+}
+
+/// Why a lane could not be built; names the system and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum LaneError {
+    #[error("systems.{system}.webhook: {source}")]
+    Webhook { system: SystemId, source: switchyard_adapters::webhook::WebhookConfigError },
+    #[error("systems.{system}: {rule}")]
+    Policy { system: SystemId, rule: String },
+}
+
+impl SystemLane {
+    /// A lane with a given adapter (tests and the benchmark bring their own).
+    pub fn new(
+        system: &SystemId,
+        adapter: Arc<dyn Adapter>,
+        routes: &Routes,
+        config: &HubConfig,
+    ) -> Result<Self, LaneError> {
+        let delivery = config.delivery_for(system);
+        let policy = |rule: String| LaneError::Policy { system: system.clone(), rule };
+        let schedule = delivery.retry_schedule().map_err(|err| policy(format!("delivery: {err}")))?;
+        let rules = config.circuit_for(system).rules().map_err(|err| policy(format!("circuit: {err}")))?;
+        let mappings = routes
+            .events()
+            .flat_map(|event| routes.for_event(event))
+            .filter(|route| &route.system == system)
+            .map(|route| (route.mapping.name().to_owned(), Arc::clone(&route.mapping)))
+            .collect();
+        Ok(Self {
+            system: system.to_string(),
+            adapter,
+            mappings,
+            delivery,
+            schedule,
+            circuit: Mutex::new(Circuit::new(rules)),
+        })
+    }
+}
+
+/// A lane for every routed system whose adapter is configured. Systems without adapter
+/// settings get none: their deliveries wait in the ledger (see `routing`).
+pub fn build_lanes(routes: &Routes, config: &HubConfig) -> Result<Vec<SystemLane>, LaneError> {
+    let mut lanes = Vec::new();
+    for (system, kind) in routes.systems() {
+        if routes.is_waiting(system) {
+            continue;
+        }
+        let adapter: Arc<dyn Adapter> = match kind {
+            AdapterKind::Webhook => {
+                let Some(settings) = config.systems.get(system).and_then(|settings| settings.webhook.clone())
+                else {
+                    continue;
+                };
+                let adapter = WebhookAdapter::new(settings)
+                    .map_err(|source| LaneError::Webhook { system: system.clone(), source })?;
+                Arc::new(adapter)
+            }
+            // Not configurable yet (routing marks Salesforce systems as waiting).
+            AdapterKind::Salesforce => continue,
+        };
+        lanes.push(SystemLane::new(system, adapter, routes, config)?);
+    }
+    Ok(lanes)
+}

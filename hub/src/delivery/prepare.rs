@@ -1,0 +1,67 @@
+//! Turning a claimed delivery into the record its system receives, through the mapping the
+//! ledger names. A delivery whose mapping is gone or fails is refused here, with the reason,
+//! before anything is sent.
+
+use serde_json::{Map, Value};
+use switchyard_adapters::DeliveryItem;
+use switchyard_contracts::mapping::MappingOutcome;
+
+use super::lane::SystemLane;
+use crate::store::ClaimedDelivery;
+
+/// A claimed delivery, ready to send or refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prepared {
+    Send(DeliveryItem),
+    /// Cannot be sent as it is: a permanent failure with a stable code. The reason may quote
+    /// event data (jq errors do): it goes to the ledger, never to logs.
+    Refused {
+        code: &'static str,
+        reason: String,
+    },
+}
+
+/// The CloudEvents attributes a mapping sees as `$event` (the ledger keeps no `subject`).
+pub fn event_attributes(claimed: &ClaimedDelivery) -> Value {
+    let mut attributes = Map::new();
+    attributes.insert("id".into(), claimed.event_id.clone().into());
+    attributes.insert("source".into(), claimed.source.clone().into());
+    attributes.insert("type".into(), claimed.event_type.clone().into());
+    attributes.insert("version".into(), claimed.version.into());
+    if let Some(time) = claimed.time {
+        attributes.insert("time".into(), time.to_rfc3339().into());
+    }
+    Value::Object(attributes)
+}
+
+pub fn prepare(lane: &SystemLane, claimed: &ClaimedDelivery) -> Prepared {
+    let Some(mapping) = lane.mappings.get(&claimed.mapping) else {
+        return Prepared::Refused {
+            code: "mapping.unknown",
+            reason: format!("mapping `{}` is no longer routed to {}", claimed.mapping, lane.system),
+        };
+    };
+    match mapping.apply(&claimed.data, &event_attributes(claimed)) {
+        Ok(MappingOutcome::Record(record)) => Prepared::Send(DeliveryItem {
+            delivery_id: claimed.delivery_id.clone(),
+            event_id: claimed.event_id.clone(),
+            record,
+            attempt: u32::try_from(claimed.attempts + 1).unwrap_or(u32::MAX),
+        }),
+        // Ingest only creates deliveries whose mapping includes the event, so this is an event
+        // recorded before the mapping's `when` changed.
+        Ok(MappingOutcome::Skipped) => Prepared::Refused {
+            code: "mapping.skipped",
+            reason: format!("mapping `{}` now skips this event (its `when` is false)", claimed.mapping),
+        },
+        Err(error) => {
+            tracing::warn!(
+                delivery_id = %claimed.delivery_id,
+                mapping = %error.mapping,
+                place = %error.place,
+                "mapping failed; the delivery is rejected"
+            );
+            Prepared::Refused { code: "mapping.error", reason: error.to_string() }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The job queue: apalis on the ledger's own database (apalis-sqlite or apalis-postgres). Only
+//! this module knows apalis.
+//!
+//! How the hub uses it, and why (see `shared/reference/apalis-1.0-notes.md`):
+//!
+//! - A job says "system S has work due" ([`DeliveryJob`]): ids only, never records. The
+//!   handler claims up to one batch of S's due deliveries from the ledger under a lease, so a
+//!   job that runs twice, or a job whose work another worker already took, claims nothing and
+//!   does no harm. One job per batch, not per record, keeps the queue far below its limits.
+//! - One queue per system (`<prefix>.deliveries.<system>`), each drained by its own apalis
+//!   worker with the system's `concurrency`: a slow downstream never holds up another.
+//! - The handler always returns `Ok`: apalis re-fetches a failed job immediately and strands
+//!   SQLite jobs on `RetryAfterError`, so retries are never apalis's. The ledger records each
+//!   attempt's outcome and a retry is a *new* job pushed for its time ([`ScheduledJob::at`]).
+//! - The sweeper (in `delivery`) covers every job that was lost or fired early: it wakes a
+//!   system whenever due deliveries are waiting, so a crash between commit and push loses
+//!   nothing.
+//! - Workers poll at `workers.poll_interval` (a fetch query per idle worker per interval); the
+//!   queue names are always set explicitly, never apalis's default (the Rust type name).
+//! - Finished jobs are deleted regularly ([`JobQueue::purge_finished`]) so the tables stay
+//!   small, and [`setup`] applies the two query-plan workarounds after apalis's migrations.
+
+mod job;
+mod setup;
+mod workers;
+
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono::Utc;
+use futures_util::stream;
+use sqlx::{PgPool, SqlitePool};
+
+pub use job::{DeliveryJob, JobCause, ScheduledJob};
+pub use workers::{JobHandler, QueueWorker};
+
+use crate::store::Store;
+
+/// Why the queue failed; each names what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("setting up the queue failed at: {step}")]
+    Setup { step: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("pushing {count} job(s) to queue {queue} failed")]
+    Push { queue: String, count: usize, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("the queue could not {operation}")]
+    Query { operation: &'static str, source: sqlx::Error },
+    #[error("the delivery workers stopped with an error: {0}")]
+    Workers(String),
+}
+
+/// The queue, on the same database as the ledger. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct JobQueue {
+    pool: QueuePool,
+    prefix: String,
+    poll_interval: Duration,
+}
+
+#[derive(Debug, Clone)]
+enum QueuePool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl JobQueue {
+    /// Sets apalis up in the ledger's database (its migrations and our workarounds) and returns
+    /// the queue. `prefix` namespaces the queue names; `poll_interval` is how often an idle
+    /// worker looks for jobs.
+    pub async fn open(store: &Store, prefix: &str, poll_interval: Duration) -> Result<Self, QueueError> {
+        let pool = if let Some(pool) = store.sqlite_pool() {
+            setup::sqlite(pool).await?;
+            QueuePool::Sqlite(pool.clone())
+        } else if let Some(pool) = store.postgres_pool() {
+            QueuePool::Postgres(setup::postgres(pool).await?)
+        } else {
+            unreachable!("a store holds either a SQLite or a PostgreSQL pool")
+        };
+        Ok(Self { pool, prefix: prefix.to_owned(), poll_interval })
+    }
+
+    /// The queue that carries `system`'s jobs.
+    pub fn queue_name(&self, system: &str) -> String {
+        format!("{}.deliveries.{system}", self.prefix)
+    }
+
+    /// Pushes `jobs` (grouped per system queue, one bulk push each).
+    pub async fn push(&self, jobs: Vec<ScheduledJob>) -> Result<(), QueueError> {
+        let mut by_queue: std::collections::BTreeMap<String, Vec<ScheduledJob>> = Default::default();
+        for job in jobs {
+            by_queue.entry(self.queue_name(&job.job.system)).or_default().push(job);
+        }
+        for (queue, jobs) in by_queue {
+            let count = jobs.len();
+            let tasks: Vec<_> = jobs
+                .into_iter()
+                .map(|scheduled| {
+                    let at = scheduled.run_at_unix();
+                    let builder = TaskBuilder::new(scheduled.job);
+                    match at {
+                        Some(at) => builder.run_at_timestamp(at).build(),
+                        None => builder.build(),
+                    }
+                })
+                .collect();
+            let failed = |source: Box<dyn std::error::Error + Send + Sync>| QueueError::Push {
+                queue: queue.clone(),
+                count,
+                source,
+            };
+            match &self.pool {
+                QueuePool::Sqlite(pool) => {
+                    let mut storage = self.sqlite_storage(pool, &queue);
+                    storage
+                        .push_all(stream::iter(tasks))
+                        .await
+                        .map_err(|err| failed(err.to_string().into()))?;
+                }
+                QueuePool::Postgres(pool) => {
+                    let mut storage = self.postgres_storage(pool, &queue);
+                    storage
+                        .push_all(stream::iter(tasks))
+                        .await
+                        .map_err(|err| failed(err.to_string().into()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the queue's own connections (PostgreSQL; on SQLite it shares the ledger's pool).
+    pub async fn close(&self) {
+        if let QueuePool::Postgres(pool) = &self.pool {
+            pool.close().await;
+        }
+    }
+
+    /// Jobs of this hub's queues not yet finished (waiting, scheduled or running).
+    pub async fn pending_jobs(&self) -> Result<u64, QueueError> {
+        let pattern = format!("{}.deliveries.%", self.prefix);
+        let count: i64 = match &self.pool {
+            QueuePool::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM Jobs \
+                 WHERE job_type LIKE ?1 AND status IN ('Pending', 'Queued', 'Running')",
+                )
+                .bind(pattern)
+                .fetch_one(pool)
+                .await
+            }
+            QueuePool::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM apalis.jobs \
+                 WHERE job_type LIKE $1 AND status IN ('Pending', 'Queued', 'Running')",
+                )
+                .bind(pattern)
+                .fetch_one(pool)
+                .await
+            }
+        }
+        .map_err(|source| QueueError::Query { operation: "count pending jobs", source })?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Jobs of `system`'s queue that will claim from the ledger soon: due and not yet started
+    /// (running jobs have claimed already; scheduled future retries are not due). Top-ups
+    /// count these so they never pile jobs up.
+    pub async fn live_jobs(&self, system: &str) -> Result<u64, QueueError> {
+        let queue = self.queue_name(system);
+        let count: i64 = match &self.pool {
+            QueuePool::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 \
+                 AND (status = 'Queued' OR (status = 'Pending' AND run_at <= ?2))",
+                )
+                .bind(queue)
+                .bind(Utc::now().timestamp())
+                .fetch_one(pool)
+                .await
+            }
+            QueuePool::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM apalis.jobs WHERE job_type = $1 \
+                 AND (status = 'Queued' OR (status = 'Pending' AND run_at <= now()))",
+                )
+                .bind(queue)
+                .fetch_one(pool)
+                .await
+            }
+        }
+        .map_err(|source| QueueError::Query { operation: "count live jobs", source })?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Deletes this hub's jobs that finished more than `older_than` ago. Returns how many.
+    /// Every job's effect is in the ledger, so a finished job holds nothing worth keeping.
+    pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
+        let pattern = format!("{}.deliveries.%", self.prefix);
+        let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::zero());
+        let finished = "(status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))";
+        let deleted = match &self.pool {
+            QueuePool::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM Jobs WHERE job_type LIKE ?1 AND {finished} AND done_at < ?2"
+            )))
+            .bind(pattern)
+            .bind(cutoff.timestamp())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+            QueuePool::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM apalis.jobs WHERE job_type LIKE $1 AND {finished} AND done_at < $2"
+            )))
+            .bind(pattern)
+            .bind(cutoff)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        }
+        .map_err(|source| QueueError::Query { operation: "delete finished jobs", source })?;
+        Ok(deleted)
+    }
+
+    fn sqlite_storage(&self, pool: &SqlitePool, queue: &str) -> SqliteStorage<DeliveryJob> {
+        SqliteStorage::new(pool).with_config(apalis_sqlite::Config::default().queue(queue))
+    }
+
+    fn postgres_storage(&self, pool: &PgPool, queue: &str) -> PostgresStorage<DeliveryJob> {
+        PostgresStorage::new(pool).with_config(apalis_postgres::Config::default().queue(queue))
+    }
+}

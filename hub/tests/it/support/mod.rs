@@ -1,0 +1,4 @@
+//! What several test modules share.
+
+pub mod hub;
+pub mod ledger;
