@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod policy;
 pub mod routing;
 pub mod serve;
