@@ -42,6 +42,7 @@ mod claim;
 mod dead_letters;
 mod error;
 mod insert;
+mod listing;
 mod model;
 mod open;
 mod outcomes;
@@ -49,6 +50,7 @@ mod trace;
 mod views;
 
 pub use error::StoreError;
+pub use listing::{DeliveryFilter, DeliveryListing};
 pub use model::{
     AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, DeliveryState, NewEvent, OutcomeKind,
     OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,

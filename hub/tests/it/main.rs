@@ -2,5 +2,6 @@
 
 mod contracts_cli;
 mod ingest;
+mod ops_api;
 mod serve;
 mod store;
