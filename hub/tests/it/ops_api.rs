@@ -552,3 +552,43 @@ async fn every_documented_operation_is_served() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_ledger_failure_is_a_503_with_a_stable_code_and_no_internal_detail() {
+    let hub = spawn_ops_hub(ApiTokens::local()).await;
+    hub.store.close().await;
+    for (path, code) in [
+        ("/v1/deliveries", "deliveries.unavailable"),
+        ("/v1/trace/x", "trace.unavailable"),
+        ("/v1/dead-letters", "dead-letters.unavailable"),
+        ("/metrics", "metrics.unavailable"),
+    ] {
+        let response = hub.get(path, None).await;
+        assert_eq!(response.headers()["retry-after"], "5", "{path}");
+        let body = problem(response, StatusCode::SERVICE_UNAVAILABLE, code).await;
+        assert_eq!(body["detail"], "the ledger is not available; try again shortly", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn ingest_counts_accepted_and_duplicate_events_into_the_metrics() {
+    let hub = spawn_ops_hub(ApiTokens::local()).await;
+    let path = Catalog::shipped_root()
+        .join("systems/salesforce/fixtures/enrollment-from-enrollment-created-v2.json");
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let batch = json!([cases[0]["event"], cases[1]["event"], cases[0]["event"]]);
+    let response = hub
+        .client
+        .post(format!("{}/v1/events", hub.base))
+        .header(CONTENT_TYPE, "application/cloudevents-batch+json")
+        .body(batch.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+
+    let text = hub.get("/metrics", None).await.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.contains(&"switchyard_events_accepted_total 2"), "{text}");
+    assert!(lines.contains(&"switchyard_events_duplicate_total 1"), "{text}");
+}
