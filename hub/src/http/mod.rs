@@ -2,20 +2,21 @@
 //! document; problem details, bearer-token auth with roles, request ids, and the bind policy
 //! for local mode.
 //!
-//! Routes (roles in brackets; in local mode, with no tokens configured, every route is open):
+//! Routes, with the role a bearer token needs (in local mode, with no tokens configured, every
+//! route is open):
 //!
 //! | route | role | file |
 //! | --- | --- | --- |
-//! | `POST /v1/events` | `ingest` | [`events`] |
-//! | `GET /healthz`, `GET /readyz` | open | [`health`] |
-//! | `GET /v1/deliveries?system=&state=&since=&limit=&after=` | `viewer` or `ops` | [`deliveries`] |
-//! | `GET /v1/deliveries/status` | `viewer` or `ops` | [`deliveries`] |
-//! | `GET /v1/trace/{query}?include_data=` | `viewer` or `ops` (`ops` for `include_data=true`) | [`trace`] |
-//! | `GET /v1/dead-letters?system=&since=&limit=` | `viewer` or `ops` | [`dead_letters`] |
-//! | `GET /v1/dead-letters/{delivery_id}` | `viewer` or `ops` | [`dead_letters`] |
-//! | `POST /v1/dead-letters/redrive` | `ops` | [`dead_letters`] |
-//! | `GET /v1/systems` | `viewer` or `ops` | [`systems`] |
-//! | `GET /metrics` (Prometheus text) | `viewer` or `ops` | [`metrics`] |
+//! | `POST /v1/events` | `ingest` | `events.rs` |
+//! | `GET /healthz`, `GET /readyz` | open | `health.rs` |
+//! | `GET /v1/deliveries?system=&state=&since=&limit=&after=` | `viewer` or `ops` | `deliveries.rs` |
+//! | `GET /v1/deliveries/status` | `viewer` or `ops` | `deliveries.rs` |
+//! | `GET /v1/trace/{query}?include_data=` | `viewer` or `ops` (`ops` for `include_data=true`) | `trace.rs` |
+//! | `GET /v1/dead-letters?system=&since=&limit=` | `viewer` or `ops` | `dead_letters.rs` |
+//! | `GET /v1/dead-letters/{delivery_id}` | `viewer` or `ops` | `dead_letters.rs` |
+//! | `POST /v1/dead-letters/redrive` | `ops` | `dead_letters.rs` |
+//! | `GET /v1/systems` | `viewer` or `ops` | `systems.rs` |
+//! | `GET /metrics` (Prometheus text) | `viewer` or `ops` | `metrics.rs` |
 //! | `GET /openapi.json` | open | [`openapi`] |
 //!
 //! The OpenAPI document is the contract: generated from the handlers, golden-tested against
