@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use super::trace::{DeliveryRow, delivery_record};
 use super::{DeliveryRecord, DeliveryState, Store, StoreError, on_backend};
 
 const LIST: &str = "list deliveries";
@@ -43,19 +44,8 @@ pub struct DeliveryListing {
 
 #[derive(sqlx::FromRow)]
 struct ListingRow {
-    id: String,
-    system: String,
-    mapping: String,
-    state: String,
-    attempts: i64,
-    next_attempt_at: DateTime<Utc>,
-    lease_owner: Option<String>,
-    lease_until: Option<DateTime<Utc>>,
-    last_reason: Option<String>,
-    downstream_id: Option<String>,
-    redriven_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    delivery: DeliveryRow,
     source: String,
     event_id: String,
     event_type: String,
@@ -66,27 +56,8 @@ impl TryFrom<ListingRow> for DeliveryListing {
     type Error = StoreError;
 
     fn try_from(row: ListingRow) -> Result<Self, StoreError> {
-        let state = DeliveryState::parse(&row.state).ok_or_else(|| StoreError::UnknownValue {
-            operation: LIST,
-            column: "deliveries.state",
-            value: row.state.clone(),
-        })?;
         Ok(Self {
-            delivery: DeliveryRecord {
-                id: row.id,
-                system: row.system,
-                mapping: row.mapping,
-                state,
-                attempts: row.attempts,
-                next_attempt_at: row.next_attempt_at,
-                lease_owner: row.lease_owner,
-                lease_until: row.lease_until,
-                last_reason: row.last_reason,
-                downstream_id: row.downstream_id,
-                redriven_at: row.redriven_at,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            },
+            delivery: delivery_record(LIST, row.delivery)?,
             source: row.source,
             event_id: row.event_id,
             event_type: row.event_type,
