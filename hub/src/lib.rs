@@ -1,6 +1,8 @@
-//! The Switchyard hub as a library: the command line today; ingest, ledger, queue, delivery,
-//! verification and waves as they arrive. `main.rs` only starts it.
+//! The Switchyard hub as a library: the command line, ingest, the ledger, the queue, delivery
+//! workers, the HTTP API and the benchmark; verification and waves as they arrive. `main.rs`
+//! only starts it.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -143,7 +143,8 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
 
 fn receive_inner(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    let (id, timestamp, signature) = (header("webhook-id"), header("webhook-timestamp"), header("webhook-signature"));
+    let (id, timestamp, signature) =
+        (header("webhook-id"), header("webhook-timestamp"), header("webhook-signature"));
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64);
     let mut inner = shared.lock();
     if id.is_empty() || verify(&shared.secret, id, timestamp, signature, body, now).is_err() {

@@ -103,7 +103,9 @@ impl CompiledMapping {
     pub fn includes(&self, data: &Value, event: &Value) -> Result<bool, MappingError> {
         match &self.when {
             None => Ok(true),
-            Some(when) => when.run_condition(&JqInput::new(data, event)).map_err(|error| self.error("when", error)),
+            Some(when) => {
+                when.run_condition(&JqInput::new(data, event)).map_err(|error| self.error("when", error))
+            }
         }
     }
 

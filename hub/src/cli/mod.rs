@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Exit codes everywhere: 0 all good, 1 findings
 //! (incompatible, failing fixture, invalid map), 2 unusable input.
 
+mod bench;
 mod contracts;
 mod ledger;
 mod map;
@@ -24,8 +25,10 @@ struct Cli {
 enum Command {
     /// Event and target contracts, mappings, compatibility and contract tests.
     Contracts(contracts::ContractsArgs),
-    /// Run the hub: the HTTP API (ingest, health) on the ledger.
+    /// Run the hub: the HTTP API, the delivery workers and the sweeper, on the ledger.
     Serve(serve::ServeArgs),
+    /// Measure the hub: raw queue throughput, end-to-end events/s and memory.
+    Bench(bench::BenchArgs),
     /// Where is this event or user? Event -> deliveries -> attempts -> outcome.
     Trace(ledger::TraceArgs),
     /// Deliveries in the ledger.
@@ -58,6 +61,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Contracts(args) => contracts::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run_bench(args),
         Command::Trace(args) => ledger::trace(args),
         Command::Deliveries(args) => ledger::deliveries(args),
         Command::DeadLetters(args) => ledger::dead_letters(args),

@@ -132,11 +132,11 @@ impl Deliverer {
             self.metrics.batch_duration(&lane.system, clock.elapsed().as_secs_f64());
             self.metrics.batch_size(&lane.system, items.len() as u64);
         }
-        if let Some(health) = batch_health(&sent) {
-            if let Ok(mut circuit) = lane.circuit.lock() {
-                circuit.record(health, finished_at);
-                self.metrics.circuit(&lane.system, &circuit.snapshot());
-            }
+        if let Some(health) = batch_health(&sent)
+            && let Ok(mut circuit) = lane.circuit.lock()
+        {
+            circuit.record(health, finished_at);
+            self.metrics.circuit(&lane.system, &circuit.snapshot());
         }
         for (outcome, index) in sent.into_iter().zip(item_index) {
             outcomes[index] = Some(outcome);
@@ -297,13 +297,12 @@ impl JobHandler for Deliverer {
             let system = job.system.clone();
             match self.deliver_due(&system, Utc::now()).await {
                 Ok(report) => {
-                    if let Some(queue) = &self.queue {
-                        if !report.follow_ups.is_empty() {
-                            if let Err(err) = queue.push(report.follow_ups).await {
-                                // The sweeper wakes the system again: nothing is lost.
-                                tracing::warn!(%system, error = %err, "could not push follow-up jobs");
-                            }
-                        }
+                    if let Some(queue) = &self.queue
+                        && !report.follow_ups.is_empty()
+                        && let Err(err) = queue.push(report.follow_ups).await
+                    {
+                        // The sweeper wakes the system again: nothing is lost.
+                        tracing::warn!(%system, error = %err, "could not push follow-up jobs");
                     }
                 }
                 // The ledger is unreachable: claimed deliveries (if any) come back when their

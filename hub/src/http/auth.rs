@@ -60,18 +60,40 @@ impl ApiTokens {
         }
         found
     }
+
+    /// The roles of the token named `name` (token names are unique); none if there is no such token.
+    pub fn roles_of(&self, name: &str) -> &[Role] {
+        self.tokens.iter().find(|token| token.name == name).map_or(&[], |token| token.roles.as_slice())
+    }
 }
 
-/// Middleware state: the tokens and the role a route needs.
+impl Caller {
+    /// Whether this caller holds `role`; in local mode everyone holds every role.
+    pub fn has_role(&self, tokens: &ApiTokens, role: Role) -> bool {
+        match self {
+            Self::Local => true,
+            Self::Token(name) => tokens.roles_of(name).contains(&role),
+        }
+    }
+}
+
+/// Middleware state: the tokens and the roles a route accepts (any one of them will do).
 #[derive(Debug, Clone)]
 pub struct RoleGate {
     tokens: ApiTokens,
-    role: Role,
+    roles: Arc<[Role]>,
 }
 
 impl RoleGate {
+    /// A gate letting through tokens that hold `role`.
     pub fn new(tokens: ApiTokens, role: Role) -> Self {
-        Self { tokens, role }
+        Self::any_of(tokens, &[role])
+    }
+
+    /// A gate letting through tokens that hold at least one of `roles` (e.g. reads open to
+    /// `viewer` and `ops`).
+    pub fn any_of(tokens: ApiTokens, roles: &[Role]) -> Self {
+        Self { tokens, roles: roles.into() }
     }
 
     /// The caller if allowed, or why not.
@@ -87,24 +109,36 @@ impl RoleGate {
         let token = presented
             .and_then(|presented| self.tokens.authenticate(presented))
             .ok_or(AuthRefusal::InvalidToken)?;
-        if !token.roles.contains(&self.role) {
-            tracing::info!(token = %token.name, needed = %self.role, "token lacks the role");
-            return Err(AuthRefusal::MissingRole(self.role));
+        if !self.roles.iter().any(|role| token.roles.contains(role)) {
+            let needed = role_list(&self.roles);
+            tracing::info!(token = %token.name, %needed, "token lacks the role");
+            return Err(AuthRefusal::MissingRole(needed));
         }
         Ok(Caller::Token(token.name.clone()))
     }
 }
 
+/// "`ops`", "`viewer` or `ops`": the roles as a refusal names them.
+fn role_list(roles: &[Role]) -> String {
+    let names: Vec<String> = roles.iter().map(|role| format!("`{role}`")).collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "no".to_owned(),
+    }
+}
+
 /// Why a request was not let through: 401 without a valid bearer token, 403 without the role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum AuthRefusal {
     MissingToken,
     InvalidToken,
-    MissingRole(Role),
+    /// The roles that would do, as [`role_list`] names them.
+    MissingRole(String),
 }
 
 impl AuthRefusal {
-    fn code(self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::MissingToken => "auth.missing-token",
             Self::InvalidToken => "auth.invalid-token",
@@ -122,10 +156,10 @@ impl AuthRefusal {
             Self::InvalidToken => {
                 Problem::new(StatusCode::UNAUTHORIZED, self.code(), "the bearer token is not valid")
             }
-            Self::MissingRole(role) => Problem::new(
+            Self::MissingRole(ref roles) => Problem::new(
                 StatusCode::FORBIDDEN,
                 self.code(),
-                format!("this operation needs the `{role}` role"),
+                format!("this operation needs the {roles} role"),
             ),
         }
     }
@@ -155,7 +189,7 @@ mod tests {
     }
 
     fn code(result: Result<Caller, AuthRefusal>) -> &'static str {
-        result.map_or_else(AuthRefusal::code, |_| "ok")
+        result.map_or_else(|refusal| refusal.code(), |_| "ok")
     }
 
     #[test]
@@ -167,6 +201,27 @@ mod tests {
         assert_eq!(code(gate.check(Some("Bearer nope"))), "auth.invalid-token");
         assert_eq!(code(gate.check(Some("Basic s3cret-ingest"))), "auth.invalid-token");
         assert_eq!(code(gate.check(Some("Bearer s3cret-ops"))), "auth.forbidden");
+    }
+
+    #[test]
+    fn a_gate_for_several_roles_takes_any_of_them() {
+        let reads = RoleGate::any_of(tokens(), &[Role::Viewer, Role::Ops]);
+        assert_eq!(reads.check(Some("Bearer s3cret-ops")), Ok(Caller::Token("ops".into())));
+        let refused = reads.check(Some("Bearer s3cret-ingest")).unwrap_err();
+        let body = serde_json::to_value(refused.into_problem()).unwrap();
+        assert_eq!(body["detail"], "this operation needs the `viewer` or `ops` role");
+        let single = RoleGate::new(tokens(), Role::Integration).check(Some("Bearer s3cret-ops")).unwrap_err();
+        assert_eq!(single, AuthRefusal::MissingRole("`integration`".into()));
+    }
+
+    #[test]
+    fn a_caller_has_the_roles_of_its_token() {
+        let tokens = tokens();
+        let ops = Caller::Token("ops".into());
+        assert!(ops.has_role(&tokens, Role::Ops) && ops.has_role(&tokens, Role::Viewer));
+        assert!(!Caller::Token("loader".into()).has_role(&tokens, Role::Ops));
+        assert!(!Caller::Token("gone".into()).has_role(&tokens, Role::Viewer));
+        assert!(Caller::Local.has_role(&ApiTokens::local(), Role::Ops));
     }
 
     #[test]

@@ -8,12 +8,52 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::ingest_reply::{AcceptedEvent, IngestOutcome};
+use super::ingest_reply::{AcceptedEvent, IngestOutcome, IngestReply};
 use super::problem::Problem;
 use super::request_id::RequestId;
 use super::state::AppState;
 use crate::ingest::{self, IngestError, Mode};
 
+/// Ingest CloudEvents.
+///
+/// Structured (`application/cloudevents+json`), batched (`application/cloudevents-batch+json`)
+/// or binary mode (`ce-*` headers, the data as the body). Each event is validated against its
+/// contract; the valid ones are committed with their deliveries in one transaction. Repeats of
+/// a `source`+`id` already recorded are acknowledged as duplicates and stored once.
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    operation_id = "postEvents",
+    tag = "ingest",
+    request_body(
+        description = "One structured CloudEvent, a batch of them, or a binary-mode event (its \
+            attributes in `ce-*` headers, its data as an `application/json` or `+json` body).",
+        content(
+            (Object = "application/cloudevents+json"),
+            (Vec<Object> = "application/cloudevents-batch+json"),
+            (Object = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "Every event accepted (duplicates included, flagged), or an empty batch.",
+            body = IngestReply),
+        (status = 207, description = "A batch with some events accepted and some rejected.", body = IngestReply),
+        (status = 400, description = "Malformed JSON, a batch that is not an array, or a bad `ce-*` header.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `ingest` role.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit (`request.too-large`).", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "Not a CloudEvents content type (`request.content-type`).", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "The event, or every event of the batch (`batch.rejected`), was rejected; \
+            nothing was stored.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The events could not be stored (`ingest.unavailable`); send them again.",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["ingest"])),
+)]
 pub(super) async fn post_events(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
@@ -46,12 +86,12 @@ async fn ingest_events(state: &AppState, headers: &HeaderMap, body: Body) -> Res
         }
     }
     let accepted = commit(state, valid).await?;
-    tracing::info!(
-        accepted = accepted.len(),
-        duplicates = accepted.iter().filter(|event| event.duplicate).count(),
-        rejected = rejected.len(),
-        "events ingested"
-    );
+    let duplicates = accepted.iter().filter(|event| event.duplicate).count();
+    if let Some(ops) = state.ops() {
+        ops.metrics.events_accepted((accepted.len() - duplicates) as u64);
+        ops.metrics.events_duplicate(duplicates as u64);
+    }
+    tracing::info!(accepted = accepted.len(), duplicates, rejected = rejected.len(), "events ingested");
     Ok(IngestOutcome { batched: mode == Mode::Batched, accepted, rejected })
 }
 

@@ -12,10 +12,30 @@ use super::problem::Problem;
 use super::request_id::RequestId;
 use super::state::AppState;
 
+/// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "probes",
+    responses((status = 200, description = "The process answers.", body = Object, example = json!({"status": "ok"}))),
+)]
 pub(super) async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// Readiness: the hub can take events now.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "probes",
+    responses(
+        (status = 200, description = "The event store is available.", body = Object, example = json!({"status": "ready"})),
+        (status = 503, description = "The event store is not available (`service.not-ready`, with `Retry-After`).",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub(super) async fn readyz(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,

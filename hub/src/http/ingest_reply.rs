@@ -20,7 +20,7 @@ use super::problem::Problem;
 use crate::ingest::{FieldError, Receipt, Rejection};
 
 /// One accepted event in a reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AcceptedEvent {
     pub index: usize,
     pub source: String,
@@ -42,9 +42,10 @@ pub struct IngestOutcome {
     pub rejected: Vec<Rejection>,
 }
 
-#[derive(Debug, Serialize)]
-struct IngestReply<'a> {
-    request_id: &'a str,
+/// What ingest accepted (duplicates included, flagged) and what it rejected.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct IngestReply {
+    request_id: String,
     accepted: Vec<AcceptedEvent>,
     rejected: Vec<Rejection>,
 }
@@ -62,7 +63,11 @@ impl IngestOutcome {
     pub fn into_response(self, request_id: &str) -> Response {
         let status = self.status();
         if status != StatusCode::UNPROCESSABLE_ENTITY {
-            let reply = IngestReply { request_id, accepted: self.accepted, rejected: self.rejected };
+            let reply = IngestReply {
+                request_id: request_id.to_owned(),
+                accepted: self.accepted,
+                rejected: self.rejected,
+            };
             return (status, Json(reply)).into_response();
         }
         self.refusal().with_request_id(request_id).into_response()

@@ -16,23 +16,33 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 #[serde(transparent)]
 pub struct Problem(Box<ProblemBody>);
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An RFC 9457 problem: what went wrong, its stable `code`, the fields at fault and the request.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
 struct ProblemBody {
     /// `urn:switchyard:problem:<code>`.
     #[serde(rename = "type")]
     type_uri: String,
+    /// The status's reason phrase.
     title: &'static str,
+    /// The HTTP status code.
     #[serde(serialize_with = "serialize_status")]
+    #[schema(value_type = u16)]
     status: StatusCode,
+    /// What went wrong, for people.
     detail: String,
+    /// What went wrong, for programs: stable (e.g. `auth.forbidden`, `event.schema`).
     code: &'static str,
     /// `urn:switchyard:request:<request id>`: identifies this occurrence.
     #[serde(skip_serializing_if = "Option::is_none")]
     instance: Option<String>,
+    /// The request's id, as echoed in `x-request-id`: quote it when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
+    /// The fields at fault, as JSON pointers into the body (empty when none).
     errors: Vec<FieldError>,
-    /// Extension members (RFC 9457 section 3.2), e.g. `rejected` for a refused batch.
+    /// Extension members (RFC 9457 section 3.2), e.g. `rejected` for a refused batch,
+    /// `invalid_params` for bad query parameters.
     #[serde(flatten)]
     extensions: Map<String, Value>,
     #[serde(skip)]
@@ -82,6 +92,22 @@ impl Problem {
 
     pub fn code(&self) -> &'static str {
         self.0.code
+    }
+}
+
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ProblemBody as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Problem {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <ProblemBody as utoipa::ToSchema>::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <ProblemBody as utoipa::ToSchema>::schemas(schemas);
     }
 }
 

@@ -1,4 +1,5 @@
-//! What every handler shares: the contract catalog, the event sink, the API tokens and limits.
+//! What every handler shares: the contract catalog, the event sink, the API tokens and limits,
+//! and (for the ops routes) the ledger, metrics and routed systems.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,7 +7,11 @@ use std::sync::Arc;
 use switchyard_contracts::Catalog;
 
 use super::auth::ApiTokens;
+use super::ops::Ops;
+use super::systems::SystemStatus;
 use crate::ingest::EventSink;
+use crate::metrics::HubMetrics;
+use crate::store::Store;
 
 /// Largest request body `POST /v1/events` reads, unless configured otherwise: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -18,11 +23,22 @@ pub struct AppState {
     sink: Arc<dyn EventSink>,
     tokens: ApiTokens,
     body_limit: usize,
+    /// The ops routes' state; without it they answer `503 ops.unavailable`.
+    ops: Option<Arc<Ops>>,
 }
 
 impl AppState {
     pub fn new(catalog: Arc<Catalog>, sink: Arc<dyn EventSink>, tokens: ApiTokens) -> Self {
-        Self { catalog, sink, tokens, body_limit: DEFAULT_BODY_LIMIT }
+        Self { catalog, sink, tokens, body_limit: DEFAULT_BODY_LIMIT, ops: None }
+    }
+
+    /// Enables the ops routes (deliveries, trace, dead letters, systems, metrics) on this
+    /// ledger and these metrics; `systems` are the routed systems `GET /v1/systems` lists
+    /// ([`SystemStatus::from_routes`] builds them). Ingest then also counts accepted and
+    /// duplicate events into `metrics`.
+    pub fn with_ops(mut self, store: Store, metrics: HubMetrics, systems: Vec<SystemStatus>) -> Self {
+        self.ops = Some(Arc::new(Ops { store, metrics, systems }));
+        self
     }
 
     /// Sets the largest body (in bytes) accepted on ingest; larger ones get `413`.
@@ -46,6 +62,11 @@ impl AppState {
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
+
+    /// The ops state, when [`AppState::with_ops`] gave it.
+    pub(crate) fn ops(&self) -> Option<&Ops> {
+        self.ops.as_deref()
+    }
 }
 
 impl fmt::Debug for AppState {
@@ -53,6 +74,7 @@ impl fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("local_mode", &self.tokens.is_local_mode())
             .field("body_limit", &self.body_limit)
+            .field("ops", &self.ops.is_some())
             .finish_non_exhaustive()
     }
 }

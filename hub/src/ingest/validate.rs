@@ -29,14 +29,14 @@ impl ValidatedEvent {
 }
 
 /// One field at fault: a JSON pointer into the structured event (`/id`, `/data/status`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub pointer: String,
     pub detail: String,
 }
 
 /// Why one event was refused, and which one it was.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// 0-based position in the request (always 0 outside batches).
     pub index: usize,

@@ -51,12 +51,17 @@ pub enum QueueError {
     Workers(String),
 }
 
+/// Default of [`JobQueue::with_stale_after`]: twice the default lease.
+const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(120);
+
 /// The queue, on the same database as the ledger. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct JobQueue {
     pool: QueuePool,
     prefix: String,
     poll_interval: Duration,
+    /// A job fetched but not started for longer than this is taken for a dead worker's.
+    stale_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +83,14 @@ impl JobQueue {
         } else {
             unreachable!("a store holds either a SQLite or a PostgreSQL pool")
         };
-        Ok(Self { pool, prefix: prefix.to_owned(), poll_interval })
+        Ok(Self { pool, prefix: prefix.to_owned(), poll_interval, stale_after: DEFAULT_STALE_AFTER })
+    }
+
+    /// How long a fetched job may wait for its worker before it is taken for a dead worker's:
+    /// the hub passes twice its lease (no job of a live worker waits longer for a permit).
+    pub fn with_stale_after(mut self, stale_after: Duration) -> Self {
+        self.stale_after = stale_after;
+        self
     }
 
     /// The queue that carries `system`'s jobs.
@@ -164,28 +176,35 @@ impl JobQueue {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Jobs of `system`'s queue that will claim from the ledger soon: due and not yet started
-    /// (running jobs have claimed already; scheduled future retries are not due). Top-ups
-    /// count these so they never pile jobs up.
+    /// Jobs of `system`'s queue that will claim from the ledger soon: due and not yet fetched,
+    /// or fetched by a worker within `stale_after` and not yet started. Running jobs have
+    /// claimed already, and scheduled future retries are not due. A job fetched longer ago is
+    /// not counted: its worker most likely died (a killed hub leaves its fetched jobs behind),
+    /// and counting it would keep top-ups from ever waking the system. Top-ups count these so
+    /// they never pile jobs up.
     pub async fn live_jobs(&self, system: &str) -> Result<u64, QueueError> {
         let queue = self.queue_name(system);
+        let fetched_since =
+            Utc::now() - chrono::Duration::from_std(self.stale_after).unwrap_or(chrono::Duration::MAX);
         let count: i64 = match &self.pool {
             QueuePool::Sqlite(pool) => {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 \
-                 AND (status = 'Queued' OR (status = 'Pending' AND run_at <= ?2))",
+                     AND ((status = 'Pending' AND run_at <= ?2) OR (status = 'Queued' AND lock_at >= ?3))",
                 )
                 .bind(queue)
                 .bind(Utc::now().timestamp())
+                .bind(fetched_since.timestamp())
                 .fetch_one(pool)
                 .await
             }
             QueuePool::Postgres(pool) => {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM apalis.jobs WHERE job_type = $1 \
-                 AND (status = 'Queued' OR (status = 'Pending' AND run_at <= now()))",
+                     AND ((status = 'Pending' AND run_at <= now()) OR (status = 'Queued' AND lock_at >= $2))",
                 )
                 .bind(queue)
+                .bind(fetched_since)
                 .fetch_one(pool)
                 .await
             }
@@ -194,29 +213,44 @@ impl JobQueue {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Deletes this hub's jobs that finished more than `older_than` ago. Returns how many.
-    /// Every job's effect is in the ledger, so a finished job holds nothing worth keeping.
+    /// Deletes this hub's jobs that finished more than `older_than` ago, and jobs a dead
+    /// worker left fetched or running (untouched for ten times `stale_after`). Returns how
+    /// many. Every job's effect is in the ledger, so such a job holds nothing worth keeping;
+    /// the sweeper has long since woken its system again.
     pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
         let pattern = format!("{}.deliveries.%", self.prefix);
-        let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::zero());
-        let finished = "(status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))";
+        let ago = |duration: Duration| {
+            Utc::now() - chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::zero())
+        };
+        let (finished_before, abandoned_before) = (ago(older_than), ago(self.stale_after * 10));
+        let purge = "(((status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts)) \
+                     AND done_at < {finished}) \
+                     OR (status IN ('Queued', 'Running') AND lock_at < {abandoned}))";
         let deleted = match &self.pool {
-            QueuePool::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM Jobs WHERE job_type LIKE ?1 AND {finished} AND done_at < ?2"
-            )))
-            .bind(pattern)
-            .bind(cutoff.timestamp())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()),
-            QueuePool::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM apalis.jobs WHERE job_type LIKE $1 AND {finished} AND done_at < $2"
-            )))
-            .bind(pattern)
-            .bind(cutoff)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()),
+            QueuePool::Sqlite(pool) => {
+                let purge = purge.replace("{finished}", "?2").replace("{abandoned}", "?3");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM Jobs WHERE job_type LIKE ?1 AND {purge}"
+                )))
+                .bind(pattern)
+                .bind(finished_before.timestamp())
+                .bind(abandoned_before.timestamp())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+            }
+            QueuePool::Postgres(pool) => {
+                let purge = purge.replace("{finished}", "$2").replace("{abandoned}", "$3");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM apalis.jobs WHERE job_type LIKE $1 AND {purge}"
+                )))
+                .bind(pattern)
+                .bind(finished_before)
+                .bind(abandoned_before)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+            }
         }
         .map_err(|source| QueueError::Query { operation: "delete finished jobs", source })?;
         Ok(deleted)

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::delivery::Waker;
 use crate::ingest::{BoxFuture, EventSink, Receipt, SinkError, ValidatedEvent};
-use crate::metrics::HubMetrics;
 use crate::routing::Routes;
 use crate::store::{NewEvent, Route, Store};
 
@@ -19,22 +18,16 @@ pub struct LedgerSink {
     store: Store,
     routes: Arc<Routes>,
     waker: Option<Waker>,
-    metrics: HubMetrics,
 }
 
 impl LedgerSink {
     pub fn new(store: Store, routes: Arc<Routes>) -> Self {
-        Self { store, routes, waker: None, metrics: HubMetrics::default() }
+        Self { store, routes, waker: None }
     }
 
     /// Wakes the delivery workers of the systems that got new deliveries.
     pub fn with_waker(mut self, waker: Waker) -> Self {
         self.waker = Some(waker);
-        self
-    }
-
-    pub fn with_metrics(mut self, metrics: HubMetrics) -> Self {
-        self.metrics = metrics;
         self
     }
 
@@ -72,9 +65,6 @@ fn legacy_id(data: &Value) -> Option<String> {
 
 impl LedgerSink {
     fn after_commit(&self, events: &[NewEvent], receipts: &[crate::store::Receipt]) {
-        let duplicates = receipts.iter().filter(|receipt| receipt.duplicate).count() as u64;
-        self.metrics.events_accepted(receipts.len() as u64 - duplicates);
-        self.metrics.events_duplicate(duplicates);
         let Some(waker) = &self.waker else { return };
         let mut systems = BTreeSet::new();
         for (event, receipt) in events.iter().zip(receipts) {

@@ -9,6 +9,7 @@
 mod ledger_sink;
 mod workers;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use workers::DeliveryWorkers;
 
 use crate::config::HubConfig;
 use crate::delivery::{Waker, build_lanes};
-use crate::http::{ApiTokens, AppState, bind_policy, router};
+use crate::http::{ApiTokens, AppState, SystemStatus, bind_policy, router};
 use crate::metrics::HubMetrics;
 use crate::queue::JobQueue;
 use crate::routing::Routes;
@@ -56,9 +57,18 @@ fn lines<T: std::fmt::Display>(items: &[T]) -> String {
     items.iter().map(|item| format!("  {item}")).collect::<Vec<_>>().join("\n")
 }
 
-/// Runs the hub until a shutdown signal. `on_listening` gets the bound address (port 0 is
+/// Runs the hub until SIGTERM or Ctrl-C. `on_listening` gets the bound address (port 0 is
 /// resolved), so scripts and tests learn where it listens.
 pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
+    serve_until(config, on_listening, shutdown_signal()).await
+}
+
+/// Runs the hub until `shutdown` resolves (in-process uses: tests, the demo, benchmarks).
+pub async fn serve_until(
+    config: HubConfig,
+    on_listening: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let catalog_root = config.catalog_root();
     let catalog = Catalog::load(&catalog_root).map_err(|findings| StartError::Catalog {
         root: catalog_root.display().to_string(),
@@ -81,12 +91,14 @@ pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> 
     let lanes = build_lanes(&routes, &config).map_err(StartError::Lane)?;
     let queue = JobQueue::open(&store, &config.workers.queue_prefix, config.workers.poll_interval.get())
         .await
-        .map_err(StartError::Queue)?;
+        .map_err(StartError::Queue)?
+        .with_stale_after(config.workers.lease.get() * 2);
     let waker = Waker::new(queue.clone(), &lanes);
-    let sink =
-        LedgerSink::new(store.clone(), Arc::new(routes)).with_waker(waker).with_metrics(metrics.clone());
+    let systems = SystemStatus::from_routes(&routes);
+    let sink = LedgerSink::new(store.clone(), Arc::new(routes)).with_waker(waker);
     let state = AppState::new(Arc::new(catalog), Arc::new(sink), tokens)
-        .with_body_limit(config.http.body_limit_bytes);
+        .with_body_limit(config.http.body_limit_bytes)
+        .with_ops(store.clone(), metrics.clone(), systems);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -94,10 +106,11 @@ pub async fn serve(config: HubConfig, on_listening: impl FnOnce(SocketAddr)) -> 
 
     let (stop, stopping) = watch::channel(false);
     tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         let _ = stop.send(true);
     });
-    let workers = DeliveryWorkers::start(&config, store.clone(), queue.clone(), lanes, metrics, stopping.clone());
+    let workers =
+        DeliveryWorkers::start(&config, store.clone(), queue.clone(), lanes, metrics, stopping.clone());
     mode.announce(addr);
     on_listening(addr);
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(stopped(stopping)).await;

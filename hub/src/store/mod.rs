@@ -43,6 +43,7 @@ mod dead_letters;
 mod error;
 mod insert;
 mod leases;
+mod listing;
 mod model;
 mod open;
 mod outcomes;
@@ -50,6 +51,7 @@ mod trace;
 mod views;
 
 pub use error::StoreError;
+pub use listing::{DeliveryFilter, DeliveryListing};
 pub use model::{
     AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, Deferral, DeliveryState, NewEvent,
     OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,

@@ -25,8 +25,9 @@ struct EventRow {
     data: Value,
 }
 
+/// A delivery's columns, as `SELECT`ed here and (flattened) by the listing.
 #[derive(sqlx::FromRow)]
-struct DeliveryRow {
+pub(super) struct DeliveryRow {
     id: String,
     system: String,
     mapping: String,
@@ -96,7 +97,7 @@ impl Store {
                     .await
                     .map_err(StoreError::query(TRACE))?;
                     deliveries.push(DeliveryTrace {
-                        delivery: delivery_record(row)?,
+                        delivery: delivery_record(TRACE, row)?,
                         attempts: attempts.into_iter().map(attempt_entry).collect::<Result<_, _>>()?,
                     });
                 }
@@ -149,9 +150,12 @@ fn parse_state(operation: &'static str, value: String) -> Result<DeliveryState, 
     })
 }
 
-fn delivery_record(row: DeliveryRow) -> Result<DeliveryRecord, StoreError> {
+pub(super) fn delivery_record(
+    operation: &'static str,
+    row: DeliveryRow,
+) -> Result<DeliveryRecord, StoreError> {
     Ok(DeliveryRecord {
-        state: parse_state(TRACE, row.state)?,
+        state: parse_state(operation, row.state)?,
         id: row.id,
         system: row.system,
         mapping: row.mapping,

@@ -121,10 +121,16 @@ async fn the_endpoint_rate_limit_defers_without_spending_attempts() {
 
         let report = deliverer.deliver_due("lms", Utc::now()).await.unwrap();
         assert_eq!((report.delivered, report.deferred), (1, 2), "{report:?}");
-        assert!(report.follow_ups.iter().any(|job| job.not_before.is_some()), "a job for when the limit frees");
+        assert!(
+            report.follow_ups.iter().any(|job| job.not_before.is_some()),
+            "a job for when the limit frees"
+        );
         let mut found = states(&ledger.store, &ids).await;
         found.sort();
-        assert_eq!(found, vec![(DeliveryState::Pending, 0), (DeliveryState::Pending, 0), (DeliveryState::Delivered, 1)]);
+        assert_eq!(
+            found,
+            vec![(DeliveryState::Pending, 0), (DeliveryState::Pending, 0), (DeliveryState::Delivered, 1)]
+        );
         assert_eq!(receiver.stats().requests, 1, "deferred items were never sent");
         ledger.finish().await;
     }

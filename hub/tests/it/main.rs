@@ -3,6 +3,7 @@
 mod contracts_cli;
 mod delivery;
 mod ingest;
+mod ops_api;
 mod queue;
 mod serve;
 mod store;

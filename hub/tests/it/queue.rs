@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use switchyard::delivery::{SweptSystem, Sweeper};
+use switchyard::delivery::{Sweeper, SweptSystem};
 use switchyard::ingest::BoxFuture;
 use switchyard::metrics::HubMetrics;
 use switchyard::queue::{DeliveryJob, JobCause, JobHandler, JobQueue, QueueWorker, ScheduledJob};
@@ -32,10 +32,11 @@ async fn sqlite_setup_drops_the_lock_by_index_and_keeps_ledger_writes_durable() 
     // Setting up twice (a restart) is harmless.
     open_queue(&store).await;
     let pool = store.sqlite_pool().unwrap();
-    let lidx: Option<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'LIdx'")
-        .fetch_optional(pool)
-        .await
-        .unwrap();
+    let lidx: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'LIdx'")
+            .fetch_optional(pool)
+            .await
+            .unwrap();
     assert_eq!(lidx, None, "apalis's lock_by index is gone");
     // apalis's ack statement now finds the job by its unique id, not by scanning lock_by.
     let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
@@ -54,14 +55,16 @@ async fn sqlite_setup_drops_the_lock_by_index_and_keeps_ledger_writes_durable() 
         connections.push(pool.acquire().await.unwrap());
     }
     for connection in &mut connections {
-        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **connection).await.unwrap();
+        let synchronous: i64 =
+            sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **connection).await.unwrap();
         assert_eq!(synchronous, 1, "NORMAL on every ledger connection");
     }
 }
 
 #[tokio::test]
 async fn postgres_setup_fixes_the_get_jobs_plan() {
-    let Some(ledger) = ledgers().await.into_iter().find(|ledger| ledger.store.postgres_pool().is_some()) else {
+    let Some(ledger) = ledgers().await.into_iter().find(|ledger| ledger.store.postgres_pool().is_some())
+    else {
         return;
     };
     open_queue(&ledger.store).await;
@@ -100,7 +103,11 @@ async fn pushed_jobs_reach_their_system_worker_and_scheduled_ones_wait() {
         let queue = open_queue(&ledger.store).await;
         let recorder = Arc::new(Recorder::default());
         let (stop, stopping) = watch::channel(false);
-        let workers = vec![QueueWorker { system: "lms".into(), concurrency: 2, name: format!("w-{}", Ulid::generate()) }];
+        let workers = vec![QueueWorker {
+            system: "lms".into(),
+            concurrency: 2,
+            name: format!("w-{}", Ulid::generate()),
+        }];
         let running = {
             let queue = queue.clone();
             let handler: Arc<dyn JobHandler> = recorder.clone();

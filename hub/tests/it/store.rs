@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::json;
 use switchyard::store::{
-    AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, DeliveryState, NewEvent, RedriveSelection,
-    Route, StateCount, Store, Verification,
+    AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, DeliveryFilter, DeliveryState, NewEvent,
+    RedriveSelection, Route, StateCount, Store, Verification,
 };
 
 use tempfile::TempDir;
@@ -391,6 +391,65 @@ async fn state_counts_report_every_system_and_state() {
             summary,
             [("crm", "delivered", 1), ("crm", "in_flight", 2), ("crm", "pending", 2), ("lms", "pending", 5),]
         );
+        ledger.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn deliveries_are_listed_by_filter_and_paged_by_id() {
+    for ledger in ledgers().await {
+        let store = &ledger.store;
+        let events: Vec<NewEvent> =
+            (0..5).map(|i| event(&format!("e{i}"), Some("u1"), &["crm", "lms"])).collect();
+        store.insert_events(&events).await.unwrap();
+        let before_attempts = Utc::now();
+        let claimed = store.claim_due("crm", 2, "w1", LEASE, Utc::now()).await.unwrap();
+        let dead = AttemptOutcome::DeadLettered { reason: "attempts exhausted".into() };
+        store.record_outcomes(&[record(&claimed[0].delivery_id, "w1", dead)]).await.unwrap();
+        let backend = store.backend();
+
+        let all =
+            store.deliveries(&DeliveryFilter { limit: 100, ..DeliveryFilter::default() }).await.unwrap();
+        assert_eq!(all.len(), 10, "{backend:?}");
+        let ids: Vec<&str> = all.iter().map(|l| l.delivery.id.as_str()).collect();
+        assert!(ids.is_sorted(), "{backend:?}: in id order");
+        assert!(all.iter().all(|l| l.source == "legacy-export" && l.legacy_id.as_deref() == Some("u1")));
+
+        let filter = |system: Option<&str>, state: Option<DeliveryState>| DeliveryFilter {
+            system: system.map(str::to_owned),
+            state,
+            ..DeliveryFilter::default()
+        };
+        let dead_letters = store.deliveries(&filter(None, Some(DeliveryState::DeadLettered))).await.unwrap();
+        assert_eq!(dead_letters.len(), 1, "{backend:?}");
+        assert_eq!(dead_letters[0].delivery.id, claimed[0].delivery_id);
+        assert_eq!(dead_letters[0].delivery.last_reason.as_deref(), Some("attempts exhausted"));
+        assert_eq!(
+            store.deliveries(&filter(Some("crm"), Some(DeliveryState::InFlight))).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            store.deliveries(&filter(Some("lms"), Some(DeliveryState::Pending))).await.unwrap().len(),
+            5
+        );
+        assert!(store.deliveries(&filter(Some("erp"), None)).await.unwrap().is_empty());
+
+        let changed = DeliveryFilter { since: Some(before_attempts), ..DeliveryFilter::default() };
+        let changed = store.deliveries(&changed).await.unwrap();
+        assert_eq!(changed.len(), 2, "{backend:?}: the two claimed deliveries changed since");
+
+        let mut after = None;
+        let mut paged = Vec::new();
+        loop {
+            let page = DeliveryFilter { after: after.clone(), limit: 3, ..DeliveryFilter::default() };
+            let page = store.deliveries(&page).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            after = page.last().map(|l| l.delivery.id.clone());
+            paged.extend(page.into_iter().map(|l| l.delivery.id));
+        }
+        assert_eq!(paged, ids, "{backend:?}: pages cover every delivery once, in order");
         ledger.finish().await;
     }
 }

@@ -11,11 +11,14 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+use sqlx::Connection;
 use switchyard::store::{DeliveryState, Store};
 use switchyard_sandbox::{ReceiverStats, WebhookReceiver};
 use tokio::task::JoinHandle;
 
-use crate::support::{HubProcess, PostgresSchema, SECRET, post_batch, user_events, write_config};
+use crate::support::{
+    HubProcess, PostgresSchema, SECRET, post_batch, user_events, wait_until_delivered, write_config,
+};
 
 const EVENTS: usize = 3_000;
 const BATCH: usize = 100;
@@ -44,14 +47,32 @@ fn sender(url: String, batches: Vec<Vec<Value>>, first: usize) -> JoinHandle<usi
     })
 }
 
-async fn wait_for_every_event(receiver: &WebhookReceiver, events: &[Value]) -> ReceiverStats {
-    let ids: BTreeSet<String> = events.iter().map(|event| event["id"].as_str().unwrap_or_default().to_owned()).collect();
-    tokio::time::timeout(DRAIN_TIMEOUT, receiver.wait_until(|stats| ids.iter().all(|id| stats.events.contains_key(id))))
-        .await
-        .unwrap_or_else(|_| {
-            let stats = receiver.stats();
-            panic!("only {} of {} events reached the receiver", stats.events.len(), ids.len())
-        })
+/// Waits until every event reached the receiver and the hub's ledger records every LMS
+/// delivery as delivered (a killed hub may have sent a batch it never recorded: the receiver
+/// has it, but the ledger says pending until the lease runs out and it is sent again).
+async fn wait_for_every_event(
+    receiver: &WebhookReceiver,
+    hub: &HubProcess,
+    events: &[Value],
+) -> ReceiverStats {
+    wait_for_every_event_received(receiver, events).await;
+    let delivered = wait_until_delivered(&hub.url, "lms", events.len() as u64, DRAIN_TIMEOUT).await;
+    assert_eq!(delivered, events.len() as u64, "the ledger records every LMS delivery as delivered");
+    receiver.stats()
+}
+
+async fn wait_for_every_event_received(receiver: &WebhookReceiver, events: &[Value]) -> ReceiverStats {
+    let ids: BTreeSet<String> =
+        events.iter().map(|event| event["id"].as_str().unwrap_or_default().to_owned()).collect();
+    tokio::time::timeout(
+        DRAIN_TIMEOUT,
+        receiver.wait_until(|stats| ids.iter().all(|id| stats.events.contains_key(id))),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        let stats = receiver.stats();
+        panic!("only {} of {} events reached the receiver", stats.events.len(), ids.len())
+    })
 }
 
 /// Kills the hub at random moments while events flow and restarts it; returns the last hub,
@@ -98,16 +119,83 @@ fn assert_receiver_saw_each_delivery_once(stats: &ReceiverStats, events: usize) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_hub_killed_at_random_moments_loses_nothing() {
     init();
-    let receiver = WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
+    let receiver =
+        WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), &receiver, None, "switchyard");
     let events = user_events("crash-sqlite", EVENTS);
 
     let hub = run_with_kills(dir.path(), &config, &events, 0x5717c4).await;
-    let drained = wait_for_every_event(&receiver, &events).await;
+    let drained = wait_for_every_event(&receiver, &hub, &events).await;
     assert_eq!(hub.stop(), Some(0), "SIGTERM stops the hub gracefully");
     assert_receiver_saw_each_delivery_once(&drained, EVENTS);
     let store = Store::open_sqlite(dir.path()).await.expect("ledger");
     assert_ledger_accounts_for_everything(&store, EVENTS).await;
     store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_killed_at_random_moments_loses_nothing() {
+    init();
+    let Some(schema) = PostgresSchema::create().await else { return };
+    let receiver =
+        WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &receiver, Some(&schema.url), &schema.name);
+    let events = user_events("crash-postgres", EVENTS);
+
+    let hub = run_with_kills(dir.path(), &config, &events, 0xc0ffee).await;
+    let drained = wait_for_every_event(&receiver, &hub, &events).await;
+    assert_eq!(hub.stop(), Some(0), "SIGTERM stops the hub gracefully");
+    assert_receiver_saw_each_delivery_once(&drained, EVENTS);
+    let store = Store::open_url(&schema.url).await.expect("ledger");
+    assert_ledger_accounts_for_everything(&store, EVENTS).await;
+    store.close().await;
+    schema.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hubs_on_one_postgres_database_split_the_work_and_never_deliver_twice() {
+    init();
+    let Some(schema) = PostgresSchema::create().await else { return };
+    let receiver =
+        WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let config_a = write_config(dir_a.path(), &receiver, Some(&schema.url), &schema.name);
+    let config_b = write_config(dir_b.path(), &receiver, Some(&schema.url), &schema.name);
+    let (hub_a, hub_b) = (
+        HubProcess::start(dir_a.path(), &config_a, "a.log"),
+        HubProcess::start(dir_b.path(), &config_b, "b.log"),
+    );
+    let events = user_events("shared", EVENTS);
+    let (half_a, half_b) = events.split_at(EVENTS / 2);
+    let batches = |half: &[Value]| half.chunks(BATCH).map(<[Value]>::to_vec).collect::<Vec<_>>();
+    let sent_a = sender(hub_a.url.clone(), batches(half_a), 0);
+    let sent_b = sender(hub_b.url.clone(), batches(half_b), 0);
+    assert_eq!(sent_a.await.expect("sender"), batches(half_a).len());
+    assert_eq!(sent_b.await.expect("sender"), batches(half_b).len());
+
+    let drained = wait_for_every_event(&receiver, &hub_a, &events).await;
+    assert_eq!(hub_a.stop(), Some(0));
+    assert_eq!(hub_b.stop(), Some(0));
+    // No crash here, so no delivery may have been sent twice, nor attempted twice.
+    assert_eq!(drained.duplicate_messages, 0, "no delivery was processed by two workers");
+    assert_receiver_saw_each_delivery_once(&drained, EVENTS);
+    let store = Store::open_url(&schema.url).await.expect("ledger");
+    assert_ledger_accounts_for_everything(&store, EVENTS).await;
+    store.close().await;
+
+    let mut conn = sqlx::PgConnection::connect(&schema.url).await.expect("connect");
+    let attempts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT split_part(a.worker_id, '/', 1), COUNT(*) FROM attempts a \
+         JOIN deliveries d ON d.id = a.delivery_id WHERE d.system = 'lms' GROUP BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("attempts by hub");
+    let total: i64 = attempts.iter().map(|(_, count)| count).sum();
+    assert_eq!(total, EVENTS as i64, "exactly one attempt per delivery: {attempts:?}");
+    assert_eq!(attempts.len(), 2, "both hubs delivered a share of the work: {attempts:?}");
+    drop(conn);
+    schema.drop_schema().await;
 }

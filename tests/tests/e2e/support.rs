@@ -85,7 +85,12 @@ impl Drop for HubProcess {
 
 /// A config file delivering the `lms` system to `receiver`, on `database_url` (SQLite in the
 /// data directory when `None`), with short leases so a killed hub's work comes back quickly.
-pub fn write_config(dir: &Path, receiver: &WebhookReceiver, database_url: Option<&str>, queue_prefix: &str) -> PathBuf {
+pub fn write_config(
+    dir: &Path,
+    receiver: &WebhookReceiver,
+    database_url: Option<&str>,
+    queue_prefix: &str,
+) -> PathBuf {
     let database = database_url.map(|url| format!("[database]\nurl = \"{url}\"\n")).unwrap_or_default();
     let text = format!(
         "{database}\
@@ -106,7 +111,8 @@ pub fn write_config(dir: &Path, receiver: &WebhookReceiver, database_url: Option
 pub fn user_events(prefix: &str, count: usize) -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../contracts/catalog/systems/lms/fixtures/learner-from-user-migrated.json");
-    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
     let template = cases[0]["event"].clone();
     (0..count)
         .map(|n| {
@@ -128,6 +134,45 @@ pub async fn post_batch(client: &reqwest::Client, hub_url: &str, batch: &[Value]
         .send()
         .await;
     matches!(sent, Ok(response) if response.status() == 202)
+}
+
+/// How many of `system`'s deliveries the hub's ledger holds in `state`, from the ops API.
+pub async fn delivery_count(
+    client: &reqwest::Client,
+    hub_url: &str,
+    system: &str,
+    state: &str,
+) -> Option<u64> {
+    let status: Value =
+        client.get(format!("{hub_url}/v1/deliveries/status")).send().await.ok()?.json().await.ok()?;
+    let counts = status["counts"].as_array()?;
+    Some(
+        counts
+            .iter()
+            .filter(|count| count["system"] == system && count["state"] == state)
+            .filter_map(|count| count["count"].as_u64())
+            .sum(),
+    )
+}
+
+/// Polls the hub's ops API until `expected` of `system`'s deliveries are delivered, or
+/// `limit` passes. Polling, because the ledger's state changes inside another process that
+/// sends no notification; the interval is short and the loop bounded.
+pub async fn wait_until_delivered(
+    hub_url: &str,
+    system: &str,
+    expected: u64,
+    limit: std::time::Duration,
+) -> u64 {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let delivered = delivery_count(&client, hub_url, system, "delivered").await.unwrap_or(0);
+        if delivered >= expected || std::time::Instant::now() >= deadline {
+            return delivered;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// A PostgreSQL schema of its own for one test, and the URL that selects it.
@@ -154,6 +199,9 @@ impl PostgresSchema {
 
     pub async fn drop_schema(self) {
         let mut conn = PgConnection::connect_with(&self.admin).await.expect("connect");
-        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name))).execute(&mut conn).await.expect("drop");
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+            .execute(&mut conn)
+            .await
+            .expect("drop");
     }
 }

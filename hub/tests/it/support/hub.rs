@@ -30,8 +30,8 @@ pub fn lms_config(receiver: &WebhookReceiver, extra: &str) -> HubConfig {
 }
 
 pub fn routes(config: &HubConfig) -> Routes {
-    let catalog = Catalog::load(&Catalog::shipped_root()).expect("shipped catalog");
-    let map = DependencyMap::load(&DependencyMap::shipped_root()).expect("shipped map");
+    let catalog = Catalog::load(Catalog::shipped_root()).expect("shipped catalog");
+    let map = DependencyMap::load(DependencyMap::shipped_root()).expect("shipped map");
     Routes::build(&map, &catalog, config).expect("routes")
 }
 
@@ -63,7 +63,8 @@ pub fn migrated_user(n: usize) -> NewEvent {
 pub fn user_data(n: usize) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../contracts/catalog/systems/lms/fixtures/learner-from-user-migrated.json");
-    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
     let mut data = cases[0]["event"]["data"].clone();
     data["legacy_id"] = json!(format!("L{n}"));
     data["email"] = json!(format!("learner{n}@example.com"));

@@ -76,4 +76,3 @@ pub async fn postgres_ledger(url: &str) -> TestLedger {
     let store = Store::open_postgres(options.clone()).await.unwrap();
     TestLedger { store, place: Place::Postgres(Box::new(PostgresPlace { admin, options, schema })) }
 }
-
