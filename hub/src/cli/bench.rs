@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Outcome;
-use super::output::{Format, print_json};
+use super::output::{Format, print_error_chain, print_json, runtime};
 use crate::bench::{BenchOptions, BenchReport, run};
 
 #[derive(Debug, Args)]
@@ -54,13 +54,7 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
         postgres: args.postgres.clone(),
         work_dir: work_dir.unwrap_or_default(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return Outcome::Unusable;
-        }
-    };
+    let Some(runtime) = runtime() else { return Outcome::Unusable };
     match runtime.block_on(run(&options, |step| eprintln!("bench: {step}"))) {
         Ok(report) => {
             match args.format {
@@ -70,12 +64,7 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
             Outcome::Clean
         }
         Err(err) => {
-            eprintln!("error: {err}");
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            print_error_chain(&err);
             Outcome::Unusable
         }
     }

@@ -27,3 +27,24 @@ pub fn print_json(value: &impl serde::Serialize) {
         Err(err) => eprintln!("error: cannot encode the result as JSON: {err}"),
     }
 }
+
+/// The multi-threaded runtime a long-running command needs; says why on stderr if it cannot.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => Some(runtime),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            None
+        }
+    }
+}
+
+/// Prints an error and every cause under it, once each, on stderr.
+pub fn print_error_chain(err: &dyn std::error::Error) {
+    eprintln!("error: {err}");
+    let mut source = err.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+}

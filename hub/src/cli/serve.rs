@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Outcome;
+use super::output::{print_error_chain, runtime};
 use crate::config::HubConfig;
 
 #[derive(Debug, Args)]
@@ -38,13 +39,7 @@ pub fn run(args: ServeArgs) -> Outcome {
     if let Some(data_dir) = args.data_dir {
         config.data_dir = data_dir;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return Outcome::Unusable;
-        }
-    };
+    let Some(runtime) = runtime() else { return Outcome::Unusable };
     let served = runtime.block_on(crate::serve::serve(config, |addr| {
         // Scripts and tests read this line to learn the address (port 0 resolved).
         println!("switchyard listening on http://{addr}");
@@ -53,12 +48,7 @@ pub fn run(args: ServeArgs) -> Outcome {
     match served {
         Ok(()) => Outcome::Clean,
         Err(err) => {
-            eprintln!("error: {err}");
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            print_error_chain(&err);
             Outcome::Unusable
         }
     }

@@ -1,5 +1,7 @@
 //! `[workers]`: the delivery workers of this process, their leases, the sweeper and the queue.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use super::duration::HumanDuration;
@@ -18,8 +20,8 @@ pub struct WorkersConfig {
     /// have no job (a crash between commit and enqueue, a retry job that fired early).
     /// Default `"5s"`.
     pub sweep_interval: HumanDuration,
-    /// How often an idle worker looks for new jobs. Default `"100ms"` (PostgreSQL workers are
-    /// also woken at once by NOTIFY).
+    /// How often an idle worker looks for new jobs, on SQLite and PostgreSQL alike.
+    /// Default `"100ms"`.
     pub poll_interval: HumanDuration,
     /// How long a stopping hub waits for batches in flight; what is still leased then is
     /// handed back to `pending` without spending an attempt. Default `"30s"`.
@@ -46,6 +48,11 @@ impl Default for WorkersConfig {
     }
 }
 
+/// Longest lease, sweep or poll interval: anything longer hides a dead worker for hours.
+const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+/// Longest shutdown wait or job retention.
+const MAX_KEEP: Duration = Duration::from_secs(30 * 24 * 3600);
+
 impl WorkersConfig {
     /// Every problem with these settings, as (key, rule).
     pub(super) fn problems(&self) -> Vec<(&'static str, &'static str)> {
@@ -57,6 +64,16 @@ impl WorkersConfig {
         ] {
             if value.get().is_zero() {
                 problems.push((key, "must be greater than zero"));
+            } else if value.get() > MAX_INTERVAL {
+                problems.push((key, "must be at most 1h"));
+            }
+        }
+        for (key, value) in [
+            ("workers.shutdown_timeout", self.shutdown_timeout),
+            ("workers.keep_finished_jobs", self.keep_finished_jobs),
+        ] {
+            if value.get() > MAX_KEEP {
+                problems.push((key, "must be at most 30d"));
             }
         }
         let prefix_ok = !self.queue_prefix.is_empty()

@@ -4,17 +4,20 @@
 //! [`JobHandler`].
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use switchyard_adapters::{DeliveryItem, DeliveryOutcome};
 use tracing::Instrument;
 use ulid::Ulid;
 
 use super::decide::{ItemDecision, batch_health, decide};
+use super::in_flight::InFlight;
 use super::lane::SystemLane;
-use super::prepare::{Prepared, prepare};
+use super::prepare::{Prepared, prepare_guarded};
 use crate::ingest::BoxFuture;
 use crate::metrics::HubMetrics;
 use crate::policy::{Admission, CircuitSnapshot};
@@ -40,16 +43,17 @@ pub struct StepReport {
     pub follow_ups: Vec<ScheduledJob>,
 }
 
-/// Delivers for every configured system of this process.
-#[derive(Debug)]
+/// Delivers for every configured system of this process. Cheap to clone (one per step).
+#[derive(Debug, Clone)]
 pub struct Deliverer {
     store: Store,
-    lanes: BTreeMap<String, Arc<SystemLane>>,
+    lanes: Arc<BTreeMap<String, Arc<SystemLane>>>,
     /// Prefix of every lease this process takes: `<process>/<step ulid>`.
     process_id: String,
     lease: Duration,
     metrics: HubMetrics,
     queue: Option<JobQueue>,
+    in_flight: InFlight,
 }
 
 impl Deliverer {
@@ -60,8 +64,8 @@ impl Deliverer {
         lease: Duration,
         metrics: HubMetrics,
     ) -> Self {
-        let lanes = lanes.into_iter().map(|lane| (lane.system.clone(), Arc::new(lane))).collect();
-        Self { store, lanes, process_id, lease, metrics, queue: None }
+        let lanes = Arc::new(lanes.into_iter().map(|lane| (lane.system.clone(), Arc::new(lane))).collect());
+        Self { store, lanes, process_id, lease, metrics, queue: None, in_flight: InFlight::default() }
     }
 
     /// Pushes follow-up jobs to `queue` when run as a [`JobHandler`].
@@ -78,6 +82,32 @@ impl Deliverer {
         &self.process_id
     }
 
+    /// The steps running now; a stopping hub waits for them.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
+    }
+
+    /// One step as the queue runs it, then its follow-up jobs pushed.
+    async fn run_job(self, job: DeliveryJob) {
+        let _running = self.in_flight.enter();
+        let system = job.system.clone();
+        match self.deliver_due(&system, Utc::now()).await {
+            Ok(report) => {
+                if let Some(queue) = &self.queue
+                    && !report.follow_ups.is_empty()
+                    && let Err(err) = queue.push(report.follow_ups).await
+                {
+                    // The sweeper wakes the system again: nothing is lost.
+                    tracing::warn!(%system, error = %err, "could not push follow-up jobs");
+                }
+            }
+            // The ledger is unreachable: claimed deliveries (if any) come back when their
+            // lease expires, and the sweeper wakes the system. Failing the job would only
+            // make apalis re-run it at once.
+            Err(err) => tracing::warn!(%system, cause = ?job.cause, error = %err, "delivery step failed"),
+        }
+    }
+
     /// One step for `system` at `now`. A system without a lane does nothing.
     pub async fn deliver_due(&self, system: &str, now: DateTime<Utc>) -> Result<StepReport, StoreError> {
         let Some(lane) = self.lanes.get(system) else {
@@ -86,12 +116,16 @@ impl Deliverer {
         };
         let admission = lane.circuit.lock().map_or(Admission::Deliver, |mut circuit| circuit.admit(now));
         if let Admission::Wait { until } = admission {
-            return Ok(StepReport {
-                circuit_wait: Some(until),
-                follow_ups: vec![ScheduledJob::at(system, JobCause::Circuit, until)],
-                ..StepReport::default()
-            });
+            // One wake-up per opening: every other job that finds the circuit open just ends,
+            // so an outage never multiplies the queue's jobs.
+            let follow_ups = if lane.claim_circuit_wake(until) {
+                vec![ScheduledJob::at(system, JobCause::Circuit, until)]
+            } else {
+                Vec::new()
+            };
+            return Ok(StepReport { circuit_wait: Some(until), follow_ups, ..StepReport::default() });
         }
+        lane.clear_circuit_wake(now);
         // A lease token per step: a step that outlives its lease can never record over the
         // step that took the deliveries over, even in the same process.
         let worker_id = format!("{}/{}", self.process_id, Ulid::generate());
@@ -101,35 +135,41 @@ impl Deliverer {
             return Ok(StepReport::default());
         }
         let span = tracing::info_span!("delivery_batch", %system, items = claimed.len(), lease = %worker_id);
-        self.deliver_claimed(lane, &worker_id, claimed).instrument(span).await
+        self.deliver_claimed(lane, &worker_id, claimed, now).instrument(span).await
     }
 
+    /// Maps, sends and records one claimed batch. Decisions are taken on the step's clock
+    /// (`now` plus the time the adapter took), so tests that drive the step with a clock of
+    /// their own get the same answers as production.
     async fn deliver_claimed(
         &self,
         lane: &SystemLane,
         worker_id: &str,
         claimed: Vec<ClaimedDelivery>,
+        now: DateTime<Utc>,
     ) -> Result<StepReport, StoreError> {
         let mut outcomes: Vec<Option<DeliveryOutcome>> = vec![None; claimed.len()];
         let mut refused: Vec<Option<(&'static str, String)>> = vec![None; claimed.len()];
         let mut items: Vec<DeliveryItem> = Vec::with_capacity(claimed.len());
         let mut item_index = Vec::with_capacity(claimed.len());
         for (index, delivery) in claimed.iter().enumerate() {
-            match prepare(lane, delivery) {
+            match prepare_guarded(lane, delivery) {
                 Prepared::Send(item) => {
                     items.push(item);
                     item_index.push(index);
                 }
                 Prepared::Refused { code, reason } => refused[index] = Some((code, reason)),
+                Prepared::Unroutable { reason } => outcomes[index] = Some(DeliveryOutcome::retry(reason)),
             }
         }
 
-        let started_at = Utc::now();
         let clock = Instant::now();
         let sent = self.call_adapter(lane, &items).await;
-        let finished_at = Utc::now();
+        let elapsed = clock.elapsed();
+        let started_at = now;
+        let finished_at = now + chrono::Duration::from_std(elapsed).unwrap_or_default();
         if !items.is_empty() {
-            self.metrics.batch_duration(&lane.system, clock.elapsed().as_secs_f64());
+            self.metrics.batch_duration(&lane.system, elapsed.as_secs_f64());
             self.metrics.batch_size(&lane.system, items.len() as u64);
         }
         if let Some(health) = batch_health(&sent)
@@ -168,9 +208,19 @@ impl Deliverer {
             return Vec::new();
         }
         let bound = self.lease.mul_f64(0.8);
-        match tokio::time::timeout(bound, lane.adapter.deliver(items)).await {
-            Ok(outcomes) if outcomes.len() == items.len() => outcomes,
-            Ok(outcomes) => {
+        // A panicking adapter is a Switchyard bug; the batch is retried on its schedule (and so
+        // ends dead-lettered if it keeps panicking) instead of looping on lease expiries.
+        let call = AssertUnwindSafe(lane.adapter.deliver(items)).catch_unwind();
+        match tokio::time::timeout(bound, call).await {
+            Ok(Err(_panic)) => {
+                tracing::error!(system = %lane.system, items = items.len(), "the adapter panicked");
+                vec![
+                    DeliveryOutcome::retry("the adapter failed unexpectedly (see the hub's log)");
+                    items.len()
+                ]
+            }
+            Ok(Ok(outcomes)) if outcomes.len() == items.len() => outcomes,
+            Ok(Ok(outcomes)) => {
                 // The adapter contract says one outcome per item; never guess which is which.
                 tracing::error!(expected = items.len(), got = outcomes.len(), "adapter broke its contract");
                 vec![DeliveryOutcome::retry("adapter returned a wrong number of outcomes"); items.len()]
@@ -277,7 +327,9 @@ fn follow_ups(
     deferrals: &[Deferral],
 ) -> Vec<ScheduledJob> {
     let mut jobs = Vec::new();
-    if report.claimed >= lane.delivery.batch_size {
+    // Not after deferrals: the adapter's own limit is spent, and claiming the next batch now
+    // would only defer it too. The deferral's job below picks the work up again.
+    if report.claimed >= lane.delivery.batch_size && deferrals.is_empty() {
         jobs.push(ScheduledJob::now(&lane.system, JobCause::Continue));
     }
     let retry_at = records.iter().filter_map(|record| match &record.outcome {
@@ -293,22 +345,12 @@ fn follow_ups(
 
 impl JobHandler for Deliverer {
     fn handle(&self, job: DeliveryJob) -> BoxFuture<'_, ()> {
+        // On a task of its own: a queue worker that stops or restarts drops this future, and
+        // the step must still finish between the downstream's answer and the ledger's record.
+        let step = tokio::spawn(self.clone().run_job(job));
         Box::pin(async move {
-            let system = job.system.clone();
-            match self.deliver_due(&system, Utc::now()).await {
-                Ok(report) => {
-                    if let Some(queue) = &self.queue
-                        && !report.follow_ups.is_empty()
-                        && let Err(err) = queue.push(report.follow_ups).await
-                    {
-                        // The sweeper wakes the system again: nothing is lost.
-                        tracing::warn!(%system, error = %err, "could not push follow-up jobs");
-                    }
-                }
-                // The ledger is unreachable: claimed deliveries (if any) come back when their
-                // lease expires, and the sweeper wakes the system. Failing the job would only
-                // make apalis re-run it at once.
-                Err(err) => tracing::warn!(%system, cause = ?job.cause, error = %err, "delivery step failed"),
+            if let Err(err) = step.await {
+                tracing::error!(error = %err, "a delivery step failed unexpectedly");
             }
         })
     }

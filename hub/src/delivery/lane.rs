@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+
 use switchyard_adapters::Adapter;
 use switchyard_adapters::webhook::WebhookAdapter;
 use switchyard_contracts::SystemId;
@@ -23,6 +25,8 @@ pub struct SystemLane {
     pub delivery: DeliveryConfig,
     pub schedule: RetrySchedule,
     pub circuit: Mutex<Circuit>,
+    /// When the job that wakes this system for its circuit's probe runs, if one is pushed.
+    circuit_wake: Mutex<Option<DateTime<Utc>>>,
 }
 
 /// Why a lane could not be built; names the system and the key.
@@ -59,7 +63,30 @@ impl SystemLane {
             delivery,
             schedule,
             circuit: Mutex::new(Circuit::new(rules)),
+            circuit_wake: Mutex::new(None),
         })
+    }
+
+    /// Whether the caller should push the job that wakes this system at `until` (when its
+    /// circuit half-opens): true once per opening, false while such a job is already waiting.
+    pub fn claim_circuit_wake(&self, until: DateTime<Utc>) -> bool {
+        let Ok(mut wake) = self.circuit_wake.lock() else { return true };
+        match *wake {
+            Some(scheduled) if scheduled >= until => false,
+            _ => {
+                *wake = Some(until);
+                true
+            }
+        }
+    }
+
+    /// The circuit let a step through at `now`: a wake due by then has done its work.
+    pub fn clear_circuit_wake(&self, now: DateTime<Utc>) {
+        if let Ok(mut wake) = self.circuit_wake.lock()
+            && wake.is_some_and(|scheduled| scheduled <= now)
+        {
+            *wake = None;
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod decide;
 mod deliverer;
+mod in_flight;
 mod lane;
 mod prepare;
 mod sweeper;
@@ -14,7 +15,8 @@ mod wake;
 
 pub use decide::{ItemDecision, batch_health, decide};
 pub use deliverer::{Deliverer, StepReport};
+pub use in_flight::{InFlight, StepGuard};
 pub use lane::{LaneError, SystemLane, build_lanes};
-pub use prepare::{Prepared, event_attributes, prepare};
+pub use prepare::{Prepared, event_attributes, prepare, prepare_guarded};
 pub use sweeper::{SweepReport, Sweeper, SweptSystem};
 pub use wake::{Waker, top_up};

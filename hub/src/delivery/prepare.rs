@@ -19,6 +19,12 @@ pub enum Prepared {
         code: &'static str,
         reason: String,
     },
+    /// This hub does not route the delivery's mapping (another hub on the same database may,
+    /// e.g. during a rolling upgrade): retried on the schedule, and dead-lettered, redrivable,
+    /// if it never becomes routable.
+    Unroutable {
+        reason: String,
+    },
 }
 
 /// The CloudEvents attributes a mapping sees as `$event` (the ledger keeps no `subject`).
@@ -34,11 +40,19 @@ pub fn event_attributes(claimed: &ClaimedDelivery) -> Value {
     Value::Object(attributes)
 }
 
+/// [`prepare`], with a panic (a bug in a mapping function) turned into a refusal of that one
+/// delivery instead of a crash that would retry the whole batch forever.
+pub fn prepare_guarded(lane: &SystemLane, claimed: &ClaimedDelivery) -> Prepared {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prepare(lane, claimed))).unwrap_or_else(|_| {
+        tracing::error!(delivery_id = %claimed.delivery_id, mapping = %claimed.mapping, "the mapping panicked");
+        Prepared::Refused { code: "mapping.panic", reason: "the mapping failed unexpectedly (see the hub's log)".into() }
+    })
+}
+
 pub fn prepare(lane: &SystemLane, claimed: &ClaimedDelivery) -> Prepared {
     let Some(mapping) = lane.mappings.get(&claimed.mapping) else {
-        return Prepared::Refused {
-            code: "mapping.unknown",
-            reason: format!("mapping `{}` is no longer routed to {}", claimed.mapping, lane.system),
+        return Prepared::Unroutable {
+            reason: format!("mapping `{}` is not routed to {} by this hub", claimed.mapping, lane.system),
         };
     };
     match mapping.apply(&claimed.data, &event_attributes(claimed)) {

@@ -3,9 +3,11 @@
 //! job that fired early, a redrive), deletes finished queue jobs and updates the queue gauge.
 //! It is what makes a lost job harmless: the ledger, not the queue, is the source of truth.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use tokio::sync::watch;
 
 use super::wake::top_up;
@@ -87,7 +89,13 @@ impl Sweeper {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = ticks.tick() => { self.sweep().await; }
+                _ = ticks.tick() => {
+                    // The sweeper is the safety net for every lost job: a bug in one sweep must
+                    // not end it.
+                    if AssertUnwindSafe(self.sweep()).catch_unwind().await.is_err() {
+                        tracing::error!("a sweep failed unexpectedly; sweeping again at the next tick");
+                    }
+                }
                 changed = stop.changed() => {
                     if changed.is_err() || *stop.borrow() {
                         return;

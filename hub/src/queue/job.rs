@@ -27,6 +27,10 @@ pub enum JobCause {
     Sweep,
     /// Dead letters were redriven.
     Redrive,
+    /// A cause this hub does not know (a newer hub on the same database pushed it): the job
+    /// still runs, since every job does the same work.
+    #[serde(other)]
+    Other,
 }
 
 /// A job and when it should run (`None`: now).

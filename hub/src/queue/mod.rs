@@ -29,7 +29,7 @@ use std::time::Duration;
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::stream;
 use sqlx::{PgPool, SqlitePool};
 
@@ -49,6 +49,14 @@ pub enum QueueError {
     Query { operation: &'static str, source: sqlx::Error },
     #[error("the delivery workers stopped with an error: {0}")]
     Workers(String),
+}
+
+/// `duration` before now; the earliest representable time if that is further back.
+fn ago(duration: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(duration)
+        .ok()
+        .and_then(|duration| Utc::now().checked_sub_signed(duration))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Default of [`JobQueue::with_stale_after`]: twice the default lease.
@@ -93,9 +101,15 @@ impl JobQueue {
         self
     }
 
+    /// What every queue name of this hub starts with. Compared with `substr`, not `LIKE`:
+    /// a `_` in the prefix must not match another hub's queues.
+    fn own_queues(&self) -> String {
+        format!("{}.deliveries.", self.prefix)
+    }
+
     /// The queue that carries `system`'s jobs.
     pub fn queue_name(&self, system: &str) -> String {
-        format!("{}.deliveries.{system}", self.prefix)
+        format!("{}{system}", self.own_queues())
     }
 
     /// Pushes `jobs` (grouped per system queue, one bulk push each).
@@ -151,23 +165,23 @@ impl JobQueue {
 
     /// Jobs of this hub's queues not yet finished (waiting, scheduled or running).
     pub async fn pending_jobs(&self) -> Result<u64, QueueError> {
-        let pattern = format!("{}.deliveries.%", self.prefix);
+        let own = self.own_queues();
         let count: i64 = match &self.pool {
             QueuePool::Sqlite(pool) => {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM Jobs \
-                 WHERE job_type LIKE ?1 AND status IN ('Pending', 'Queued', 'Running')",
+                 WHERE substr(job_type, 1, length(?1)) = ?1 AND status IN ('Pending', 'Queued', 'Running')",
                 )
-                .bind(pattern)
+                .bind(own.clone())
                 .fetch_one(pool)
                 .await
             }
             QueuePool::Postgres(pool) => {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM apalis.jobs \
-                 WHERE job_type LIKE $1 AND status IN ('Pending', 'Queued', 'Running')",
+                 WHERE substr(job_type, 1, length($1)) = $1 AND status IN ('Pending', 'Queued', 'Running')",
                 )
-                .bind(pattern)
+                .bind(own.clone())
                 .fetch_one(pool)
                 .await
             }
@@ -184,8 +198,7 @@ impl JobQueue {
     /// they never pile jobs up.
     pub async fn live_jobs(&self, system: &str) -> Result<u64, QueueError> {
         let queue = self.queue_name(system);
-        let fetched_since =
-            Utc::now() - chrono::Duration::from_std(self.stale_after).unwrap_or(chrono::Duration::MAX);
+        let fetched_since = ago(self.stale_after);
         let count: i64 = match &self.pool {
             QueuePool::Sqlite(pool) => {
                 sqlx::query_scalar(
@@ -218,11 +231,8 @@ impl JobQueue {
     /// many. Every job's effect is in the ledger, so such a job holds nothing worth keeping;
     /// the sweeper has long since woken its system again.
     pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
-        let pattern = format!("{}.deliveries.%", self.prefix);
-        let ago = |duration: Duration| {
-            Utc::now() - chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::zero())
-        };
-        let (finished_before, abandoned_before) = (ago(older_than), ago(self.stale_after * 10));
+        let own = self.own_queues();
+        let (finished_before, abandoned_before) = (ago(older_than), ago(self.stale_after.saturating_mul(10)));
         let purge = "(((status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts)) \
                      AND done_at < {finished}) \
                      OR (status IN ('Queued', 'Running') AND lock_at < {abandoned}))";
@@ -230,9 +240,9 @@ impl JobQueue {
             QueuePool::Sqlite(pool) => {
                 let purge = purge.replace("{finished}", "?2").replace("{abandoned}", "?3");
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM Jobs WHERE job_type LIKE ?1 AND {purge}"
+                    "DELETE FROM Jobs WHERE substr(job_type, 1, length(?1)) = ?1 AND {purge}"
                 )))
-                .bind(pattern)
+                .bind(own.clone())
                 .bind(finished_before.timestamp())
                 .bind(abandoned_before.timestamp())
                 .execute(pool)
@@ -242,9 +252,9 @@ impl JobQueue {
             QueuePool::Postgres(pool) => {
                 let purge = purge.replace("{finished}", "$2").replace("{abandoned}", "$3");
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM apalis.jobs WHERE job_type LIKE $1 AND {purge}"
+                    "DELETE FROM apalis.jobs WHERE substr(job_type, 1, length($1)) = $1 AND {purge}"
                 )))
-                .bind(pattern)
+                .bind(own.clone())
                 .bind(finished_before)
                 .bind(abandoned_before)
                 .execute(pool)

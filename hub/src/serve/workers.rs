@@ -2,6 +2,7 @@
 //! sweeper, started with the server and stopped with it, handing back what they still hold.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
@@ -10,7 +11,7 @@ use ulid::Ulid;
 
 use super::stopped;
 use crate::config::HubConfig;
-use crate::delivery::{Deliverer, Sweeper, SweptSystem, SystemLane};
+use crate::delivery::{Deliverer, InFlight, Sweeper, SweptSystem, SystemLane};
 use crate::metrics::HubMetrics;
 use crate::queue::{JobQueue, QueueWorker};
 use crate::store::Store;
@@ -21,6 +22,8 @@ pub(super) struct DeliveryWorkers {
     store: Store,
     process_id: String,
     tasks: Vec<JoinHandle<()>>,
+    in_flight: InFlight,
+    shutdown_timeout: Duration,
 }
 
 impl DeliveryWorkers {
@@ -36,9 +39,26 @@ impl DeliveryWorkers {
     ) -> Self {
         // Unique per process start: leases and apalis worker names carry it.
         let process_id = format!("hub-{}-{}", std::process::id(), Ulid::generate());
-        let mut running = Self { store: store.clone(), process_id: process_id.clone(), tasks: Vec::new() };
+        let shutdown_timeout = config.workers.shutdown_timeout.get();
+        let mut running = Self {
+            store: store.clone(),
+            process_id: process_id.clone(),
+            tasks: Vec::new(),
+            in_flight: InFlight::default(),
+            shutdown_timeout,
+        };
         if !config.workers.enabled {
-            tracing::info!("workers.enabled = false: this hub only ingests");
+            if config.uses_postgres() {
+                tracing::info!(
+                    "workers.enabled = false: this hub only ingests; other hubs on the database deliver"
+                );
+            } else {
+                // Nobody else can reach this SQLite file: nothing will deliver until a hub
+                // with workers runs on it.
+                tracing::warn!(
+                    "workers.enabled = false on SQLite: deliveries wait until a hub with workers runs"
+                );
+            }
             return running;
         }
         for lane in &lanes {
@@ -71,7 +91,7 @@ impl DeliveryWorkers {
             .collect();
         let deliverer = Deliverer::new(store, lanes, process_id, config.workers.lease.get(), metrics)
             .with_queue(queue.clone());
-        let shutdown_timeout = config.workers.shutdown_timeout.get();
+        running.in_flight = deliverer.in_flight().clone();
         running.tasks.push(tokio::spawn(async move {
             if let Err(err) =
                 queue.run_workers(workers, Arc::new(deliverer), stopped(stopping), shutdown_timeout).await
@@ -82,11 +102,19 @@ impl DeliveryWorkers {
         running
     }
 
-    /// Waits for the workers and the sweeper to stop (the stop signal was sent), then hands
-    /// back every delivery this process still holds, due at once and with no attempt spent.
+    /// Waits for the workers and the sweeper to stop (the stop signal was sent) and for the
+    /// batches in flight to be recorded (up to `workers.shutdown_timeout`), then hands back
+    /// every delivery this process still holds, due at once and with no attempt spent.
     pub(super) async fn stop(self) {
         for task in self.tasks {
             let _ = task.await;
+        }
+        let unfinished = self.in_flight.wait_idle(self.shutdown_timeout).await;
+        if unfinished > 0 {
+            tracing::warn!(
+                unfinished,
+                "stopping with batches still in flight; their deliveries are handed back"
+            );
         }
         match self.store.release_leases_held_by(&self.process_id, Utc::now()).await {
             Ok(0) => {}

@@ -4,6 +4,7 @@
 //! back without spending attempts.
 
 use chrono::{Duration as TimeDelta, Utc};
+use switchyard::queue::JobCause;
 use switchyard::store::{DeliveryState, Store};
 
 use crate::support::hub::{deliverer, lms_config, migrated_user, receiver};
@@ -111,7 +112,7 @@ async fn a_refused_record_is_rejected_with_the_downstream_reason() {
 async fn the_endpoint_rate_limit_defers_without_spending_attempts() {
     for ledger in ledgers().await {
         let receiver = receiver().await;
-        let mut config = lms_config(&receiver, "");
+        let mut config = lms_config(&receiver, "[systems.lms.delivery]\nbatch_size = 3\n");
         if let Some(webhook) = config.systems.values_mut().next().and_then(|system| system.webhook.as_mut()) {
             webhook.rate_limit_per_second = 1;
             webhook.max_concurrency = 1;
@@ -125,6 +126,8 @@ async fn the_endpoint_rate_limit_defers_without_spending_attempts() {
             report.follow_ups.iter().any(|job| job.not_before.is_some()),
             "a job for when the limit frees"
         );
+        // A full batch, but the limit is spent: no continuation that would only defer more.
+        assert!(report.follow_ups.iter().all(|job| job.job.cause != JobCause::Continue), "{report:?}");
         let mut found = states(&ledger.store, &ids).await;
         found.sort();
         assert_eq!(
@@ -157,6 +160,10 @@ async fn an_open_circuit_holds_deliveries_without_spending_attempts_and_a_probe_
         let until = held.circuit_wait.expect("the circuit is open");
         assert_eq!(held.claimed, 0);
         assert_eq!(held.follow_ups[0].not_before, Some(until), "a job for when it half-opens");
+        // Every other job that finds it open ends without pushing another: an outage never
+        // multiplies the queue's jobs.
+        let again = deliverer.deliver_due("lms", now + TimeDelta::seconds(2)).await.unwrap();
+        assert_eq!((again.circuit_wait, again.follow_ups.len()), (Some(until), 0), "{again:?}");
         let attempts: i64 = states(&ledger.store, &ids).await.iter().map(|(_, attempts)| attempts).sum();
         assert_eq!(attempts, 2, "no attempt was spent while the circuit was open");
 

@@ -38,17 +38,9 @@ async fn sqlite_setup_drops_the_lock_by_index_and_keeps_ledger_writes_durable() 
             .await
             .unwrap();
     assert_eq!(lidx, None, "apalis's lock_by index is gone");
-    // apalis's ack statement now finds the job by its unique id, not by scanning lock_by.
-    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "EXPLAIN QUERY PLAN UPDATE Jobs SET status = 'Done' WHERE Jobs.id = ?1 AND Jobs.lock_by = ?2",
-    )
-    .bind("x")
-    .bind("w")
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let plan: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
-    assert!(plan.iter().any(|step| step.contains("sqlite_autoindex_Jobs")), "{plan:?}");
+    // apalis's ack statement now finds each job by its unique id, not by scanning lock_by.
+    let plan = ack_plan(pool).await;
+    assert!(!plan.contains("LIdx") && plan.contains("sqlite_autoindex_Jobs"), "{plan}");
     // apalis's setup sets synchronous=OFF on its connection; none of the ledger's has it.
     let mut connections = Vec::new();
     for _ in 0..pool.options().get_max_connections() {
@@ -59,6 +51,35 @@ async fn sqlite_setup_drops_the_lock_by_index_and_keeps_ledger_writes_durable() 
             sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **connection).await.unwrap();
         assert_eq!(synchronous, 1, "NORMAL on every ledger connection");
     }
+}
+
+/// apalis-sqlite 1.0's ack statement (`queries/task/ack.sql`), as it runs for every batch of
+/// finished jobs.
+const APALIS_ACK: &str = "WITH j AS (SELECT value ->> 'task_id' AS task_id, value ->> 'attempt' AS attempt, \
+     value ->> 'result' AS result, value ->> 'status' AS status FROM json_each(?1)) \
+     UPDATE Jobs SET status = j.status, attempts = j.attempt, last_result = j.result, \
+     done_at = strftime('%s', 'now') FROM j WHERE Jobs.id = j.task_id AND Jobs.lock_by = ?2";
+
+async fn ack_plan(pool: &sqlx::SqlitePool) -> String {
+    let plan: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {APALIS_ACK}")))
+            .bind("[]")
+            .bind("worker")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    plan.into_iter().map(|row| row.3).collect::<Vec<_>>().join(" | ")
+}
+
+#[tokio::test]
+async fn stock_apalis_sqlite_acks_through_the_lock_by_index() {
+    // The other side of the test above: without the project's migration, SQLite's planner
+    // takes LIdx for the ack, so the check above can tell the difference.
+    let pool =
+        sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    apalis_sqlite::SqliteStorage::setup(&pool).await.unwrap();
+    let plan = ack_plan(&pool).await;
+    assert!(plan.contains("LIdx"), "{plan}");
 }
 
 #[tokio::test]

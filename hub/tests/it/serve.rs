@@ -22,7 +22,9 @@ impl Hub {
             .arg(data_dir)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            // A file, not a pipe: nobody reads a pipe while the hub runs, and a full one would
+            // block its logging.
+            .stderr(std::fs::File::create(data_dir.join("hub.log")).expect("log file"))
             .spawn()
             .expect("spawn switchyard serve");
         // The first stdout line says where it listens; no line means it refused to start.
@@ -33,7 +35,8 @@ impl Hub {
             Some(url) => Ok(Hub { url: url.to_owned(), child }),
             None => {
                 let output = child.wait_with_output().expect("wait");
-                Err(format!("exit {:?}: {}", output.status.code(), String::from_utf8_lossy(&output.stderr)))
+                let logs = std::fs::read_to_string(data_dir.join("hub.log")).unwrap_or_default();
+                Err(format!("exit {:?}: {logs}", output.status.code()))
             }
         }
     }

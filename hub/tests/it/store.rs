@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::json;
 use switchyard::store::{
-    AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, DeliveryFilter, DeliveryState, NewEvent,
-    RedriveSelection, Route, StateCount, Store, Verification,
+    AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, Deferral, DeliveryFilter, DeliveryState,
+    NewEvent, RedriveSelection, Route, StateCount, Store, Verification,
 };
 
 use tempfile::TempDir;
@@ -279,6 +279,52 @@ async fn an_expired_lease_is_released_without_spending_an_attempt() {
         let late = AttemptOutcome::Delivered { downstream_id: None };
         let report = store.record_outcomes(&[record(&id, "w1", late)]).await.unwrap();
         assert_eq!(report.stale.len(), 1);
+        ledger.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stopping_hub_hands_back_only_its_own_leases_and_deferrals_spend_no_attempt() {
+    for ledger in ledgers().await {
+        let store = &ledger.store;
+        store
+            .insert_events(&[
+                event("e1", None, &["crm"]),
+                event("e2", None, &["crm"]),
+                event("e3", None, &["crm"]),
+            ])
+            .await
+            .unwrap();
+        let t0 = later(1);
+        let lease = Duration::from_secs(30);
+        let ours = store.claim_due("crm", 1, "hub-1_a/step", lease, t0).await.unwrap();
+        let theirs = store.claim_due("crm", 1, "hub-1xa/step", lease, t0).await.unwrap();
+        let deferred = store.claim_due("crm", 1, "hub-2/step", lease, t0).await.unwrap();
+        assert!(!store.has_due("crm", t0).await.unwrap(), "all three are in flight");
+
+        // `_` in the prefix matches only itself, not any character.
+        assert_eq!(store.release_leases_held_by("hub-1_a/", t0).await.unwrap(), 1);
+        assert_eq!(single_delivery_state(store, &ours[0].event_id).await, (DeliveryState::Pending, 0));
+        assert_eq!(single_delivery_state(store, &theirs[0].event_id).await, (DeliveryState::InFlight, 0));
+
+        let not_before = t0 + chrono::Duration::seconds(5);
+        let deferral = Deferral {
+            delivery_id: deferred[0].delivery_id.clone(),
+            worker_id: "hub-2/step".into(),
+            not_before,
+        };
+        assert_eq!(store.defer(std::slice::from_ref(&deferral)).await.unwrap(), 1);
+        assert_eq!(single_delivery_state(store, &deferred[0].event_id).await, (DeliveryState::Pending, 0));
+        // A deferral from a worker that no longer holds the lease changes nothing.
+        assert_eq!(store.defer(&[deferral]).await.unwrap(), 0);
+        // Due again only at `not_before`; the released one is due at once.
+        let retaken =
+            store.claim_due("crm", 10, "hub-3/step", lease, t0 + chrono::Duration::seconds(1)).await.unwrap();
+        assert_eq!(
+            retaken.iter().map(|c| c.event_id.as_str()).collect::<Vec<_>>(),
+            vec![ours[0].event_id.as_str()]
+        );
+        assert!(store.has_due("crm", not_before).await.unwrap());
         ledger.finish().await;
     }
 }

@@ -42,7 +42,7 @@ impl HubProcess {
             .arg(data_dir)
             .arg("--config")
             .arg(config)
-            .env("RUST_LOG", "info")
+            .env("SWITCHYARD_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -84,17 +84,19 @@ impl Drop for HubProcess {
 }
 
 /// A config file delivering the `lms` system to `receiver`, on `database_url` (SQLite in the
-/// data directory when `None`), with short leases so a killed hub's work comes back quickly.
+/// data directory when `None`), with leases of `lease` ("3s" lets a killed hub's work come back
+/// quickly).
 pub fn write_config(
     dir: &Path,
     receiver: &WebhookReceiver,
     database_url: Option<&str>,
     queue_prefix: &str,
+    lease: &str,
 ) -> PathBuf {
     let database = database_url.map(|url| format!("[database]\nurl = \"{url}\"\n")).unwrap_or_default();
     let text = format!(
         "{database}\
-         [workers]\nlease = \"3s\"\nsweep_interval = \"500ms\"\npoll_interval = \"20ms\"\n\
+         [workers]\nlease = \"{lease}\"\nsweep_interval = \"500ms\"\npoll_interval = \"20ms\"\n\
          shutdown_timeout = \"10s\"\nqueue_prefix = \"{queue_prefix}\"\n\
          [delivery]\nbatch_size = 100\nretry_schedule = [\"1s\"]\nmax_attempts = 50\n\
          [systems.lms]\nadapter = \"webhook\"\n\
@@ -134,6 +136,17 @@ pub async fn post_batch(client: &reqwest::Client, hub_url: &str, batch: &[Value]
         .send()
         .await;
     matches!(sent, Ok(response) if response.status() == 202)
+}
+
+/// How many times the hubs that logged into `dir` handed back a dead hub's leases.
+pub fn lease_releases_logged(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "log"))
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .map(|log| log.matches("released expired leases").count())
+        .sum()
 }
 
 /// How many of `system`'s deliveries the hub's ledger holds in `state`, from the ops API.
