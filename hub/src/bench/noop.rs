@@ -13,6 +13,9 @@ use crate::ingest::BoxFuture;
 use crate::queue::{DeliveryJob, JobCause, JobHandler, JobQueue, QueueError, QueueWorker, ScheduledJob};
 use crate::store::Store;
 
+/// How often the idle worker polls (the hub's benchmark configuration uses the same).
+const POLL: Duration = Duration::from_millis(10);
+
 /// Jobs pushed per bulk push.
 const PUSH_CHUNK: usize = 1_000;
 
@@ -21,6 +24,8 @@ const PUSH_CHUNK: usize = 1_000;
 pub struct NoopFigures {
     pub jobs: usize,
     pub concurrency: usize,
+    pub fetch_batch: usize,
+    pub poll_interval_ms: u64,
     pub push_per_second: f64,
     pub drain_seconds: f64,
     pub drain_per_second: f64,
@@ -45,9 +50,14 @@ impl JobHandler for NoopHandler {
 }
 
 /// Pushes `jobs` no-op jobs, then drains them with `concurrency` and times both.
-pub async fn measure(store: &Store, jobs: usize, concurrency: usize) -> Result<NoopFigures, QueueError> {
+pub async fn measure(
+    store: &Store,
+    jobs: usize,
+    concurrency: usize,
+    fetch_batch: usize,
+) -> Result<NoopFigures, QueueError> {
     let prefix = format!("bench{}", Ulid::generate().to_string().to_lowercase());
-    let queue = JobQueue::open(store, &prefix, Duration::from_millis(10)).await?;
+    let queue = JobQueue::open(store, &prefix, POLL).await?;
     let pushing = Instant::now();
     let mut left = jobs;
     while left > 0 {
@@ -58,7 +68,8 @@ pub async fn measure(store: &Store, jobs: usize, concurrency: usize) -> Result<N
     let push_seconds = pushing.elapsed().as_secs_f64();
 
     let handler = Arc::new(NoopHandler { done: AtomicUsize::new(0), target: jobs, finished: Notify::new() });
-    let worker = QueueWorker { system: "noop".into(), concurrency, name: format!("{prefix}-noop") };
+    let worker =
+        QueueWorker { system: "noop".into(), concurrency, fetch_batch, name: format!("{prefix}-noop") };
     let draining = Instant::now();
     let finished = {
         let handler = Arc::clone(&handler);
@@ -72,6 +83,8 @@ pub async fn measure(store: &Store, jobs: usize, concurrency: usize) -> Result<N
     Ok(NoopFigures {
         jobs,
         concurrency,
+        fetch_batch,
+        poll_interval_ms: POLL.as_millis() as u64,
         push_per_second: jobs as f64 / push_seconds,
         drain_seconds,
         drain_per_second: jobs as f64 / drain_seconds,

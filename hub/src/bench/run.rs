@@ -30,6 +30,8 @@ pub struct BenchOptions {
     pub noop_jobs: usize,
     /// apalis worker concurrency for the baseline.
     pub noop_concurrency: usize,
+    /// Jobs the baseline's worker fetches per poll.
+    pub noop_fetch_batch: usize,
     /// Events sent end to end.
     pub events: usize,
     /// Deliveries queued in the backlog measurement (0 skips it).
@@ -158,7 +160,8 @@ pub async fn run(options: &BenchOptions, progress: impl Fn(&str)) -> Result<Benc
     ));
     let place = Place::new(options, "noop").await?;
     let store = place.store().await?;
-    let noop = noop::measure(&store, options.noop_jobs, options.noop_concurrency).await?;
+    let noop =
+        noop::measure(&store, options.noop_jobs, options.noop_concurrency, options.noop_fetch_batch).await?;
     store.close().await;
 
     progress(&format!("end to end: {} events over HTTP to a local webhook receiver", options.events));

@@ -16,6 +16,10 @@ pub struct BenchArgs {
     /// apalis worker concurrency for the baseline (100 is the best found on this machine).
     #[arg(long, default_value_t = 100)]
     noop_concurrency: usize,
+    /// Jobs the baseline's worker fetches per poll (apalis fetches at most this many per
+    /// 10 ms poll, so it caps the drain rate; 1000 was the best found on this machine).
+    #[arg(long, default_value_t = 1000)]
+    noop_fetch_batch: usize,
     /// Events sent end to end over HTTP.
     #[arg(long, default_value_t = 100_000)]
     events: usize,
@@ -49,6 +53,7 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
     let options = BenchOptions {
         noop_jobs: args.noop_jobs,
         noop_concurrency: args.noop_concurrency,
+        noop_fetch_batch: args.noop_fetch_batch,
         events: args.events,
         queued: args.queued,
         postgres: args.postgres.clone(),
@@ -75,8 +80,14 @@ fn print_text(report: &BenchReport) {
     let noop = &report.noop;
     println!("store: {}", report.store);
     println!(
-        "(a) raw apalis no-op jobs: {} jobs, concurrency {}: push {:.0}/s, drain {:.0}/s ({:.1} s)",
-        noop.jobs, noop.concurrency, noop.push_per_second, noop.drain_per_second, noop.drain_seconds
+        "(a) raw apalis no-op jobs: {} jobs, concurrency {}, fetch {} per {} ms poll: push {:.0}/s, drain {:.0}/s ({:.1} s)",
+        noop.jobs,
+        noop.concurrency,
+        noop.fetch_batch,
+        noop.poll_interval_ms,
+        noop.push_per_second,
+        noop.drain_per_second,
+        noop.drain_seconds
     );
     let e2e = &report.end_to_end;
     println!(

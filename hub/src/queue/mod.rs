@@ -15,12 +15,14 @@
 //! - The sweeper (in `delivery`) covers every job that was lost or fired early: it wakes a
 //!   system whenever due deliveries are waiting, so a crash between commit and push loses
 //!   nothing.
-//! - Workers poll at `workers.poll_interval` (a fetch query per idle worker per interval); the
+//! - Workers poll at `workers.poll_interval` (a fetch query per idle worker per interval) with
+//!   a timer of our own ([`poll`]: apalis's interval strategy can miss its next tick); the
 //!   queue names are always set explicitly, never apalis's default (the Rust type name).
 //! - Finished jobs are deleted regularly ([`JobQueue::purge_finished`]) so the tables stay
 //!   small, and [`setup`] applies the two query-plan workarounds after apalis's migrations.
 
 mod job;
+mod poll;
 mod setup;
 mod workers;
 
@@ -138,14 +140,14 @@ impl JobQueue {
             };
             match &self.pool {
                 QueuePool::Sqlite(pool) => {
-                    let mut storage = self.sqlite_storage(pool, &queue);
+                    let mut storage = self.sqlite_storage(pool, &queue, 1);
                     storage
                         .push_all(stream::iter(tasks))
                         .await
                         .map_err(|err| failed(err.to_string().into()))?;
                 }
                 QueuePool::Postgres(pool) => {
-                    let mut storage = self.postgres_storage(pool, &queue);
+                    let mut storage = self.postgres_storage(pool, &queue, 1);
                     storage
                         .push_all(stream::iter(tasks))
                         .await
@@ -266,11 +268,23 @@ impl JobQueue {
         Ok(deleted)
     }
 
-    fn sqlite_storage(&self, pool: &SqlitePool, queue: &str) -> SqliteStorage<DeliveryJob> {
-        SqliteStorage::new(pool).with_config(apalis_sqlite::Config::default().queue(queue))
+    fn sqlite_storage(
+        &self,
+        pool: &SqlitePool,
+        queue: &str,
+        fetch_batch: usize,
+    ) -> SqliteStorage<DeliveryJob> {
+        let config = apalis_sqlite::Config::default().queue(queue).batch_size(fetch_batch.max(1));
+        SqliteStorage::new(pool).with_config(config)
     }
 
-    fn postgres_storage(&self, pool: &PgPool, queue: &str) -> PostgresStorage<DeliveryJob> {
-        PostgresStorage::new(pool).with_config(apalis_postgres::Config::default().queue(queue))
+    fn postgres_storage(
+        &self,
+        pool: &PgPool,
+        queue: &str,
+        fetch_batch: usize,
+    ) -> PostgresStorage<DeliveryJob> {
+        let config = apalis_postgres::Config::default().queue(queue).batch_size(fetch_batch.max(1));
+        PostgresStorage::new(pool).with_config(config)
     }
 }

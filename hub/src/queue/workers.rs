@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
+
+use super::poll::Ticks;
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 
@@ -23,6 +25,10 @@ pub trait JobHandler: Send + Sync + 'static {
 pub struct QueueWorker {
     pub system: String,
     pub concurrency: usize,
+    /// Jobs fetched (and locked to this worker) per poll. apalis fetches at most this many per
+    /// `poll_interval`, so it caps the worker at `fetch_batch / poll_interval` jobs a second;
+    /// more than `concurrency` only holds jobs another hub could run.
+    pub fetch_batch: usize,
     /// Unique per process and system: apalis registers workers by name.
     pub name: String,
 }
@@ -60,20 +66,22 @@ impl JobQueue {
             let name = worker.name.clone();
             monitor = match &self.pool {
                 QueuePool::Sqlite(pool) => {
-                    let storage: SqliteStorage<DeliveryJob> = self.sqlite_storage(pool, &queue);
+                    let storage: SqliteStorage<DeliveryJob> =
+                        self.sqlite_storage(pool, &queue, worker.fetch_batch);
                     monitor.register(move |restarts| {
                         WorkerBuilder::new(format!("{name}-r{restarts}"))
-                            .backend(storage.clone().poll_with_interval(poll))
+                            .backend(storage.clone().poll_with_strategy(Ticks::new(poll)))
                             .concurrency(concurrency)
                             .data(Arc::clone(&handler))
                             .build(run_job)
                     })
                 }
                 QueuePool::Postgres(pool) => {
-                    let storage: PostgresStorage<DeliveryJob> = self.postgres_storage(pool, &queue);
+                    let storage: PostgresStorage<DeliveryJob> =
+                        self.postgres_storage(pool, &queue, worker.fetch_batch);
                     monitor.register(move |restarts| {
                         WorkerBuilder::new(format!("{name}-r{restarts}"))
-                            .backend(storage.clone().poll_with_interval(poll))
+                            .backend(storage.clone().poll_with_strategy(Ticks::new(poll)))
                             .concurrency(concurrency)
                             .data(Arc::clone(&handler))
                             .build(run_job)

@@ -86,6 +86,7 @@ impl DeliveryWorkers {
             .map(|lane| QueueWorker {
                 system: lane.system.clone(),
                 concurrency: lane.delivery.concurrency,
+                fetch_batch: lane.delivery.concurrency,
                 name: format!("{process_id}-{}", lane.system),
             })
             .collect();

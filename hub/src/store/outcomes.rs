@@ -2,7 +2,10 @@
 //! in one transaction, and only while the reporting worker still holds the lease. Also the
 //! verification verdict that follows a delivery (confirmed or silent failure).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 
 use super::{
     AttemptOutcome, AttemptRecord, DeliveryState, OutcomeReport, StaleRecord, Store, StoreError,
@@ -10,6 +13,8 @@ use super::{
 };
 
 const OPERATION: &str = "record outcomes";
+/// Records per statement: 9 binds each, well under SQLite's and PostgreSQL's bind limits.
+const RECORDS_PER_STATEMENT: usize = 500;
 const VERIFY: &str = "record verification";
 
 impl Store {
@@ -18,41 +23,81 @@ impl Store {
     /// since taken) changes nothing and is reported in [`OutcomeReport::stale`]. A lease that
     /// has expired but not yet been swept still counts: nobody else holds the delivery. Worker
     /// ids must therefore be unique per running worker.
+    ///
+    /// A batch's records take one multi-row `UPDATE … FROM (VALUES …)` and one multi-row
+    /// `INSERT` per [`RECORDS_PER_STATEMENT`], not two statements per record: recording is on
+    /// every batch's path, and per-row statements made it the slowest step on SQLite.
     pub async fn record_outcomes(&self, records: &[AttemptRecord]) -> Result<OutcomeReport, StoreError> {
         let now = Utc::now();
         on_backend!(self, |pool, Db, begin| {
             let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
             let mut report = OutcomeReport::default();
-            for record in records {
-                let next_attempt_at = match &record.outcome {
-                    AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
-                    _ => None,
-                };
-                let downstream_id = match &record.outcome {
-                    AttemptOutcome::Delivered { downstream_id } => downstream_id.as_deref(),
-                    _ => None,
-                };
-                let number: Option<i64> = sqlx::query_scalar(
-                    "UPDATE deliveries \
-                     SET state = $1, attempts = attempts + 1, \
-                         next_attempt_at = COALESCE($2, next_attempt_at), \
-                         lease_owner = NULL, lease_until = NULL, last_reason = $3, \
-                         downstream_id = COALESCE($4, downstream_id), updated_at = $5 \
-                     WHERE id = $6 AND state = 'in_flight' AND lease_owner = $7 \
-                     RETURNING attempts",
-                )
-                .bind(record.outcome.next_state().as_str())
-                .bind(next_attempt_at)
-                .bind(record.outcome.reason())
-                .bind(downstream_id)
-                .bind(now)
-                .bind(&record.delivery_id)
-                .bind(&record.worker_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::query(OPERATION))?;
+            for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+                let mut update =
+                    QueryBuilder::<Db>::new("WITH v (id, owner, state, next_at, reason, downstream_id) AS (");
+                update.push_values(chunk, |mut row, record| {
+                    let next_attempt_at = match &record.outcome {
+                        AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
+                        _ => None,
+                    };
+                    let downstream_id = match &record.outcome {
+                        AttemptOutcome::Delivered { downstream_id } => downstream_id.clone(),
+                        _ => None,
+                    };
+                    row.push_bind(record.delivery_id.clone())
+                        .push_bind(record.worker_id.clone())
+                        .push_bind(record.outcome.next_state().as_str())
+                        .push_bind(next_attempt_at)
+                        .push_bind(record.outcome.reason().map(str::to_owned))
+                        .push_bind(downstream_id);
+                });
+                update.push(
+                    ") UPDATE deliveries SET state = v.state, attempts = deliveries.attempts + 1, \
+                     next_attempt_at = COALESCE(v.next_at, deliveries.next_attempt_at), \
+                     lease_owner = NULL, lease_until = NULL, last_reason = v.reason, \
+                     downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), updated_at = ",
+                );
+                update.push_bind(now);
+                update.push(
+                    " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'in_flight' \
+                     AND deliveries.lease_owner = v.owner RETURNING deliveries.id, deliveries.attempts",
+                );
+                let applied: Vec<(String, i64)> = update
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OPERATION))?;
+                let numbers: HashMap<&str, i64> =
+                    applied.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
 
-                let Some(number) = number else {
+                let recorded: Vec<(&AttemptRecord, i64)> = chunk
+                    .iter()
+                    .filter_map(|record| {
+                        numbers.get(record.delivery_id.as_str()).map(|number| (record, *number))
+                    })
+                    .collect();
+                if !recorded.is_empty() {
+                    let mut insert = QueryBuilder::<Db>::new(
+                        "INSERT INTO attempts (delivery_id, number, worker_id, started_at, \
+                             finished_at, outcome, http_status, code, summary) ",
+                    );
+                    insert.push_values(&recorded, |mut row, (record, number)| {
+                        row.push_bind(record.delivery_id.clone())
+                            .push_bind(*number)
+                            .push_bind(record.worker_id.clone())
+                            .push_bind(record.started_at)
+                            .push_bind(record.finished_at)
+                            .push_bind(record.outcome.kind().as_str())
+                            .push_bind(record.http_status.map(i32::from))
+                            .push_bind(record.code.clone())
+                            .push_bind(record.summary.clone());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
+                }
+                report.recorded += recorded.len();
+
+                for record in chunk.iter().filter(|record| !numbers.contains_key(record.delivery_id.as_str()))
+                {
                     let found: Option<(String, Option<String>)> =
                         sqlx::query_as("SELECT state, lease_owner FROM deliveries WHERE id = $1")
                             .bind(&record.delivery_id)
@@ -75,27 +120,7 @@ impl Store {
                         found_state,
                         found_lease_owner,
                     });
-                    continue;
-                };
-
-                sqlx::query(
-                    "INSERT INTO attempts (delivery_id, number, worker_id, started_at, \
-                         finished_at, outcome, http_status, code, summary) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&record.delivery_id)
-                .bind(number)
-                .bind(&record.worker_id)
-                .bind(record.started_at)
-                .bind(record.finished_at)
-                .bind(record.outcome.kind().as_str())
-                .bind(record.http_status.map(i32::from))
-                .bind(&record.code)
-                .bind(&record.summary)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(OPERATION))?;
-                report.recorded += 1;
+                }
             }
             tx.commit().await.map_err(StoreError::query(OPERATION))?;
             Ok(report)

@@ -127,6 +127,7 @@ async fn pushed_jobs_reach_their_system_worker_and_scheduled_ones_wait() {
         let workers = vec![QueueWorker {
             system: "lms".into(),
             concurrency: 2,
+            fetch_batch: 2,
             name: format!("w-{}", Ulid::generate()),
         }];
         let running = {
