@@ -25,8 +25,6 @@ pub enum JobCause {
     Circuit,
     /// The sweeper found due deliveries without a job.
     Sweep,
-    /// Dead letters were redriven.
-    Redrive,
     /// A cause this hub does not know (a newer hub on the same database pushed it): the job
     /// still runs, since every job does the same work.
     #[serde(other)]

@@ -114,7 +114,9 @@ impl Store {
                 .into_iter()
                 .filter_map(|row| {
                     // The foreign key guarantees the event exists.
-                    let event = events.get(&row.event_row)?;
+                    // One system's claim holds each event once (deliveries are unique per
+                    // event and system), so the event's row moves out instead of being copied.
+                    let event = events.remove(&row.event_row)?;
                     Some(ClaimedDelivery {
                         delivery_id: row.id,
                         system: row.system,
@@ -122,13 +124,13 @@ impl Store {
                         attempts: row.attempts,
                         attempts_since_redrive: row.attempts - row.attempts_before_redrive,
                         lease_until: row.lease_until,
-                        source: event.source.clone(),
-                        event_id: event.event_id.clone(),
-                        event_type: event.event_type.clone(),
+                        source: event.source,
+                        event_id: event.event_id,
+                        event_type: event.event_type,
                         version: event.version,
                         time: event.time,
-                        legacy_id: event.legacy_id.clone(),
-                        data: event.data.clone(),
+                        legacy_id: event.legacy_id,
+                        data: event.data,
                     })
                 })
                 .collect();

@@ -63,6 +63,17 @@ fn fixture_events(system: &str, mapping: &str) -> Vec<Value> {
     cases.into_iter().map(|case| case["event"].clone()).collect()
 }
 
+/// Posts `batch` in CloudEvents batched mode.
+async fn post_batch(hub: &Hub, batch: &[Value]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/events", hub.url))
+        .header("content-type", "application/cloudevents-batch+json")
+        .body(serde_json::to_vec(batch).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn accepted_events_are_in_the_ledger_with_a_delivery_per_routed_system() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -72,14 +83,7 @@ async fn accepted_events_are_in_the_ledger_with_a_delivery_per_routed_system() {
     let users = fixture_events("salesforce", "contact-from-user-migrated");
     let mut batch: Vec<Value> = enrollments.clone();
     batch.extend(users.iter().take(3).cloned());
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{}/v1/events", hub.url))
-        .header("content-type", "application/cloudevents-batch+json")
-        .body(serde_json::to_vec(&batch).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = post_batch(&hub, &batch).await;
     assert_eq!(response.status(), 202);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["accepted"].as_array().map(Vec::len), Some(batch.len()));
@@ -145,14 +149,7 @@ async fn served_events_reach_the_webhook_system_signed_and_end_delivered_in_the_
     let hub = Hub::start(dir.path(), &["--config", config.to_str().unwrap()]).expect("the hub starts");
     let mut batch = fixture_events("salesforce", "enrollment-from-enrollment-created-v2");
     batch.extend(fixture_events("salesforce", "contact-from-user-migrated"));
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{}/v1/events", hub.url))
-        .header("content-type", "application/cloudevents-batch+json")
-        .body(serde_json::to_vec(&batch).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = post_batch(&hub, &batch).await;
     assert_eq!(response.status(), 202);
 
     let arrived = tokio::time::timeout(

@@ -117,16 +117,16 @@ fn assert_receiver_saw_each_delivery_once(stats: &ReceiverStats, events: usize) 
     assert_eq!(stats.events.len(), events);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_hub_killed_at_random_moments_loses_nothing() {
+/// The crash run on one store: `database_url` `None` is SQLite in the data directory.
+async fn killed_at_random_moments_loses_nothing(database_url: Option<&str>, queue_prefix: &str, seed: u64) {
     init();
     let receiver =
         WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &receiver, None, "switchyard", "3s");
-    let events = user_events("crash-sqlite", EVENTS);
+    let config = write_config(dir.path(), &receiver, database_url, queue_prefix, "3s");
+    let events = user_events(&format!("crash-{queue_prefix}"), EVENTS);
 
-    let hub = run_with_kills(dir.path(), &config, &events, 0x5717c4).await;
+    let hub = run_with_kills(dir.path(), &config, &events, seed).await;
     let drained = wait_for_every_event(&receiver, &hub, &events).await;
     assert_eq!(hub.stop(), Some(0), "SIGTERM stops the hub gracefully");
     assert!(
@@ -134,32 +134,24 @@ async fn sqlite_hub_killed_at_random_moments_loses_nothing() {
         "some kill landed mid-delivery (a restarted hub took its leases over)"
     );
     assert_receiver_saw_each_delivery_once(&drained, EVENTS);
-    let store = Store::open_sqlite(dir.path()).await.expect("ledger");
+    let store = match database_url {
+        Some(url) => Store::open_url(url).await,
+        None => Store::open_sqlite(dir.path()).await,
+    }
+    .expect("ledger");
     assert_ledger_accounts_for_everything(&store, EVENTS).await;
     store.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_hub_killed_at_random_moments_loses_nothing() {
-    init();
-    let Some(schema) = PostgresSchema::create().await else { return };
-    let receiver =
-        WebhookReceiver::start(([127, 0, 0, 1], 0).into(), &SECRET.into()).await.expect("receiver");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &receiver, Some(&schema.url), &schema.name, "3s");
-    let events = user_events("crash-postgres", EVENTS);
+async fn sqlite_hub_killed_at_random_moments_loses_nothing() {
+    killed_at_random_moments_loses_nothing(None, "switchyard", 0x5717c4).await;
+}
 
-    let hub = run_with_kills(dir.path(), &config, &events, 0xc0ffee).await;
-    let drained = wait_for_every_event(&receiver, &hub, &events).await;
-    assert_eq!(hub.stop(), Some(0), "SIGTERM stops the hub gracefully");
-    assert!(
-        lease_releases_logged(dir.path()) > 0,
-        "some kill landed mid-delivery (a restarted hub took its leases over)"
-    );
-    assert_receiver_saw_each_delivery_once(&drained, EVENTS);
-    let store = Store::open_url(&schema.url).await.expect("ledger");
-    assert_ledger_accounts_for_everything(&store, EVENTS).await;
-    store.close().await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_killed_at_random_moments_loses_nothing() {
+    let Some(schema) = PostgresSchema::create().await else { return };
+    killed_at_random_moments_loses_nothing(Some(&schema.url), &schema.name, 0xc0ffee).await;
     schema.drop_schema().await;
 }
 
