@@ -239,3 +239,32 @@ impl OrgConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_org_loads() {
+        let org = OrgConfig::e_learning();
+        assert_eq!(org.daily_api_limit, 15_000);
+        assert!(org.object("contact").is_some_and(|c| c.key_prefix == "003"));
+    }
+
+    #[test]
+    fn inconsistent_orgs_are_refused() {
+        let dangling = r#"
+            name = "x"
+            [[objects]]
+            name = "A__c"
+            key_prefix = "a0A"
+            [[objects.fields]]
+            name = "B__c"
+            type = "reference"
+            reference_to = ["Missing__c"]
+        "#;
+        assert!(matches!(OrgConfig::from_toml(dangling, "test"), Err(OrgConfigError::Inconsistent(_))));
+        let unknown_key = "name = \"x\"\nobjects = []\nshoe_size = 3\n";
+        assert!(matches!(OrgConfig::from_toml(unknown_key, "test"), Err(OrgConfigError::Parse { .. })));
+    }
+}

@@ -147,3 +147,22 @@ async fn unknown_objects_fields_and_bad_bodies_are_refused_without_a_panic() {
         .expect("GET");
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn unique_fields_refuse_a_second_record_with_the_same_value() {
+    let org = org().await;
+    let first = org.contact("1").await;
+    // Another legacy id, but the same platform user id as the first Contact.
+    let mut record = contact_body("2");
+    record["Platform_User_Id__c"] = json!("u-1");
+    let (status, body) = json(org.patch("/sobjects/Contact/Legacy_Id__c/2", record).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(body[0]["errorCode"], "DUPLICATE_VALUE");
+    assert_eq!(body[0]["fields"], json!(["Platform_User_Id__c"]));
+    assert!(body[0]["message"].as_str().is_some_and(|m| m.ends_with(first["id"].as_str().unwrap_or("?"))));
+    // Upsert by the other external id finds the same record.
+    let (status, body) =
+        json(org.patch("/sobjects/Contact/Platform_User_Id__c/u-1", json!({"FirstName": "Al"})).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["id"], first["id"]);
+}
