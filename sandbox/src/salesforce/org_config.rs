@@ -1,0 +1,270 @@
+//! The org a simulator plays: its connected apps, limits and objects with their fields,
+//! loadable from TOML (`sandbox/orgs/e-learning.toml` is the shipped org).
+
+use std::path::Path;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// One Salesforce org: what the simulator accepts and how it limits clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgConfig {
+    /// A label for logs and the inspection API.
+    pub name: String,
+    /// Seconds an access token stays valid (Salesforce's session timeout; default 2 h).
+    #[serde(default = "default_token_lifetime_secs")]
+    pub token_lifetime_secs: u64,
+    /// API requests allowed per rolling window (default 15,000, a Developer Edition org).
+    #[serde(default = "default_daily_api_limit")]
+    pub daily_api_limit: u64,
+    /// The rolling window of the allowance, in seconds (default 24 h).
+    #[serde(default = "default_api_window_secs")]
+    pub api_window_secs: u64,
+    /// Records per query page before `nextRecordsUrl` (Salesforce's default is 2,000).
+    #[serde(default = "default_query_page_size")]
+    pub query_page_size: usize,
+    /// Connected apps allowed to use the client credentials flow.
+    #[serde(default)]
+    pub connected_apps: Vec<ConnectedApp>,
+    /// The org's objects.
+    pub objects: Vec<ObjectConfig>,
+}
+
+fn default_token_lifetime_secs() -> u64 {
+    7200
+}
+fn default_daily_api_limit() -> u64 {
+    15_000
+}
+fn default_api_window_secs() -> u64 {
+    86_400
+}
+fn default_query_page_size() -> usize {
+    2000
+}
+
+/// A connected app's client credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectedApp {
+    /// The consumer key.
+    pub client_id: String,
+    /// The consumer secret; never logged.
+    pub client_secret: SecretString,
+}
+
+/// One sObject type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectConfig {
+    /// API name, e.g. `Contact` or `Enrollment__c`.
+    pub name: String,
+    /// The three-character id prefix (`003` for Contact, `a0X`-style for custom objects).
+    pub key_prefix: String,
+    /// The fields clients may read and write (`Id` is implicit).
+    pub fields: Vec<FieldConfig>,
+}
+
+impl ObjectConfig {
+    /// The field with this API name, compared case-insensitively as Salesforce does.
+    pub fn field(&self, name: &str) -> Option<&FieldConfig> {
+        self.fields.iter().find(|field| field.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A field's data type, spelled as describe spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Email,
+    Picklist,
+    Reference,
+    Date,
+    Datetime,
+    Boolean,
+    Double,
+    Currency,
+    Textarea,
+}
+
+impl FieldType {
+    /// The describe `type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Email => "email",
+            FieldType::Picklist => "picklist",
+            FieldType::Reference => "reference",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Boolean => "boolean",
+            FieldType::Double => "double",
+            FieldType::Currency => "currency",
+            FieldType::Textarea => "textarea",
+        }
+    }
+
+    /// Whether values are text (and so have a length).
+    pub fn is_text(self) -> bool {
+        matches!(self, FieldType::String | FieldType::Email | FieldType::Picklist | FieldType::Textarea)
+    }
+}
+
+/// One field of an object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// Maximum length in characters for text types (0 when not text).
+    #[serde(default)]
+    pub length: u32,
+    /// Whether the field may be null (describe `nillable`; default true).
+    #[serde(default = "yes")]
+    pub nillable: bool,
+    /// Whether clients may set it on insert (default true; false for flow-owned fields).
+    #[serde(default = "yes")]
+    pub createable: bool,
+    /// Whether clients may set it on update (default true).
+    #[serde(default = "yes")]
+    pub updateable: bool,
+    /// Whether the org fills it when a client leaves it out.
+    #[serde(default)]
+    pub defaulted_on_create: bool,
+    /// Whether it is an external id (usable for upsert and lookups).
+    #[serde(default)]
+    pub external_id: bool,
+    /// Whether two records may share a value (`DUPLICATE_VALUE` otherwise).
+    #[serde(default)]
+    pub unique: bool,
+    /// Picklist values, in display order.
+    #[serde(default)]
+    pub picklist_values: Vec<String>,
+    /// Whether values outside `picklist_values` are refused.
+    #[serde(default)]
+    pub restricted_picklist: bool,
+    /// For references: the objects it may point at.
+    #[serde(default)]
+    pub reference_to: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl FieldConfig {
+    /// Required as Salesforce derives it: not nillable, createable and not defaulted.
+    pub fn is_required(&self) -> bool {
+        !self.nillable && self.createable && !self.defaulted_on_create
+    }
+}
+
+/// Why an org config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum OrgConfigError {
+    #[error("cannot read org config {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("org config {path} is not valid TOML for an org")]
+    Parse {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("org config is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+impl OrgConfig {
+    /// Parses and checks an org config from TOML text (`origin` names it in errors).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, OrgConfigError> {
+        let org: OrgConfig = toml::from_str(text)
+            .map_err(|source| OrgConfigError::Parse { path: origin.to_owned(), source })?;
+        org.check()?;
+        Ok(org)
+    }
+
+    /// Reads an org config file.
+    pub fn load(path: &Path) -> Result<Self, OrgConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| OrgConfigError::Read { path: origin.clone(), source })?;
+        Self::from_toml(&text, &origin)
+    }
+
+    /// The shipped e-learning org (Contact, Enrollment__c, Payment__c, Flow_Error__c).
+    pub fn e_learning() -> Self {
+        const SHIPPED: &str = include_str!("../../orgs/e-learning.toml");
+        // The shipped file is checked by a unit test, so this cannot fail in a build that passed.
+        Self::from_toml(SHIPPED, "orgs/e-learning.toml")
+            .unwrap_or_else(|err| panic!("the shipped e-learning org config is broken: {err}"))
+    }
+
+    /// The object with this API name (case-insensitive).
+    pub fn object(&self, name: &str) -> Option<&ObjectConfig> {
+        self.objects.iter().find(|object| object.name.eq_ignore_ascii_case(name))
+    }
+
+    fn check(&self) -> Result<(), OrgConfigError> {
+        let bad = |msg: String| Err(OrgConfigError::Inconsistent(msg));
+        for object in &self.objects {
+            if object.key_prefix.len() != 3 || !object.key_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return bad(format!("{}: key_prefix must be 3 letters or digits", object.name));
+            }
+            for field in &object.fields {
+                if field.field_type.is_text() && field.length == 0 {
+                    return bad(format!("{}.{}: text fields need a length", object.name, field.name));
+                }
+                if field.field_type == FieldType::Reference {
+                    if field.reference_to.is_empty() {
+                        return bad(format!("{}.{}: references need reference_to", object.name, field.name));
+                    }
+                    for target in &field.reference_to {
+                        if self.object(target).is_none() {
+                            return bad(format!("{}.{}: unknown object {target}", object.name, field.name));
+                        }
+                    }
+                }
+            }
+        }
+        if self.query_page_size == 0 {
+            return bad("query_page_size must be at least 1".to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_org_loads() {
+        let org = OrgConfig::e_learning();
+        assert_eq!(org.daily_api_limit, 15_000);
+        assert!(org.object("contact").is_some_and(|c| c.key_prefix == "003"));
+    }
+
+    #[test]
+    fn inconsistent_orgs_are_refused() {
+        let dangling = r#"
+            name = "x"
+            [[objects]]
+            name = "A__c"
+            key_prefix = "a0A"
+            [[objects.fields]]
+            name = "B__c"
+            type = "reference"
+            reference_to = ["Missing__c"]
+        "#;
+        assert!(matches!(OrgConfig::from_toml(dangling, "test"), Err(OrgConfigError::Inconsistent(_))));
+        let unknown_key = "name = \"x\"\nobjects = []\nshoe_size = 3\n";
+        assert!(matches!(OrgConfig::from_toml(unknown_key, "test"), Err(OrgConfigError::Parse { .. })));
+    }
+}

@@ -1,0 +1,224 @@
+//! Reads: describe an object, and the SOQL subset with `nextRecordsUrl` paging.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::org_config::{FieldConfig, FieldType, ObjectConfig};
+use super::server::SimState;
+use super::soql::{self, Condition, Literal};
+use super::store::StoredRecord;
+use super::wire_errors::ApiError;
+
+fn describe_field(field: &FieldConfig) -> Value {
+    let picklist: Vec<Value> = field
+        .picklist_values
+        .iter()
+        .map(|v| json!({"active": true, "defaultValue": false, "label": v, "validFor": null, "value": v}))
+        .collect();
+    let relationship = (field.field_type == FieldType::Reference)
+        .then(|| field.name.strip_suffix("__c").map(|stem| format!("{stem}__r")))
+        .flatten();
+    json!({
+        "name": field.name,
+        "label": field.name,
+        "type": field.field_type.as_str(),
+        "length": field.length,
+        "nillable": field.nillable,
+        "createable": field.createable,
+        "updateable": field.updateable,
+        "defaultedOnCreate": field.defaulted_on_create,
+        "externalId": field.external_id,
+        "idLookup": field.external_id,
+        "unique": field.unique,
+        "picklistValues": picklist,
+        "restrictedPicklist": field.restricted_picklist,
+        "referenceTo": field.reference_to,
+        "relationshipName": relationship,
+    })
+}
+
+/// The describe document of one object.
+pub fn describe_object(object: &ObjectConfig) -> Value {
+    let id = json!({
+        "name": "Id", "label": "Record ID", "type": "id", "length": 18, "nillable": false,
+        "createable": false, "updateable": false, "defaultedOnCreate": true,
+        "externalId": false, "idLookup": true, "unique": false, "picklistValues": [],
+        "restrictedPicklist": false, "referenceTo": [], "relationshipName": null,
+    });
+    let fields: Vec<Value> = std::iter::once(id).chain(object.fields.iter().map(describe_field)).collect();
+    json!({
+        "name": object.name,
+        "label": object.name,
+        "keyPrefix": object.key_prefix,
+        "custom": object.name.ends_with("__c"),
+        "createable": true,
+        "updateable": true,
+        "queryable": true,
+        "fields": fields,
+    })
+}
+
+/// `GET /services/data/vXX.X/sobjects/{Object}/describe`.
+pub async fn describe(
+    State(state): State<SimState>,
+    Path((_version, object)): Path<(String, String)>,
+) -> Response {
+    match state.org.object(&object) {
+        Some(object) => Json(describe_object(object)).into_response(),
+        None => ApiError::not_found().into_response(),
+    }
+}
+
+fn bad_query(code: &'static str, message: String) -> Response {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message).into_response()
+}
+
+/// The canonical name of a selectable field, or `None` when the object has no such column.
+fn column(object: &ObjectConfig, name: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case("Id") {
+        return Some("Id".to_owned());
+    }
+    object.field(name).map(|f| f.name.clone())
+}
+
+fn value_of<'a>(record: &'a StoredRecord, column: &str) -> Option<&'a Value> {
+    record.get(column)
+}
+
+fn literal_matches(record: &StoredRecord, column: &str, literal: &Literal) -> bool {
+    if column == "Id" {
+        return match literal {
+            // Ids compare on their case-sensitive 15 characters, so 15 and 18 both match.
+            Literal::Text(t) => t.len() >= 15 && record.id.get(..15) == t.get(..15),
+            _ => false,
+        };
+    }
+    match (value_of(record, column), literal) {
+        (None | Some(Value::Null), Literal::Null) => true,
+        // SOQL compares text case-insensitively.
+        (Some(Value::String(s)), Literal::Text(t)) => s.to_lowercase() == t.to_lowercase(),
+        (Some(Value::Number(n)), Literal::Number(m)) => n.as_f64() == Some(*m),
+        (Some(Value::Bool(b)), Literal::Bool(c)) => b == c,
+        _ => false,
+    }
+}
+
+fn condition_holds(record: &StoredRecord, condition: &(String, Condition)) -> bool {
+    match &condition.1 {
+        Condition::Equals { value, .. } => literal_matches(record, &condition.0, value),
+        Condition::In { values, .. } => values.iter().any(|v| literal_matches(record, &condition.0, v)),
+    }
+}
+
+fn record_json(version: &str, object: &str, columns: &[String], record: &StoredRecord) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "attributes".into(),
+        json!({"type": object, "url": format!("/services/data/{version}/sobjects/{object}/{}", record.id)}),
+    );
+    for column in columns {
+        let value = if column == "Id" {
+            Value::String(record.id.clone())
+        } else {
+            value_of(record, column).cloned().unwrap_or(Value::Null)
+        };
+        out.insert(column.clone(), value);
+    }
+    Value::Object(out)
+}
+
+/// One page of a result, opening a cursor when more pages follow.
+fn page(state: &SimState, version: &str, cursor: Option<String>, all: Vec<Value>, offset: usize) -> Response {
+    let size = state.org.query_page_size;
+    let total = all.len();
+    let end = (offset + size).min(total);
+    let records: Vec<Value> = all.get(offset..end).unwrap_or_default().to_vec();
+    let mut body = json!({"totalSize": total, "done": end >= total});
+    if end < total {
+        let mut data = state.lock();
+        let locator = cursor.unwrap_or_else(|| {
+            let serial = data.next_cursor;
+            data.next_cursor += 1;
+            format!("01g5g{serial:013}")
+        });
+        body["nextRecordsUrl"] = json!(format!("/services/data/{version}/query/{locator}-{end}"));
+        data.cursors.insert(locator, all);
+    } else if let Some(locator) = cursor {
+        state.lock().cursors.remove(&locator);
+    }
+    body["records"] = Value::Array(records);
+    Json(body).into_response()
+}
+
+/// `GET /services/data/vXX.X/query?q=<SOQL>`.
+pub async fn query(
+    State(state): State<SimState>,
+    Path(version): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(q) = params.get("q") else {
+        return bad_query("MALFORMED_QUERY", "A query string (q) is required".to_owned());
+    };
+    let parsed = match soql::parse(q) {
+        Ok(parsed) => parsed,
+        Err(err) => return bad_query("MALFORMED_QUERY", err.to_string()),
+    };
+    let Some(object) = state.org.object(&parsed.object) else {
+        return bad_query("INVALID_TYPE", format!("sObject type '{}' is not supported.", parsed.object));
+    };
+    let no_column = |name: &str| {
+        bad_query("INVALID_FIELD", format!("No such column '{name}' on entity '{}'.", object.name))
+    };
+    let mut columns = Vec::new();
+    for name in &parsed.fields {
+        match column(object, name) {
+            Some(c) => columns.push(c),
+            None => return no_column(name),
+        }
+    }
+    let mut conditions = Vec::new();
+    for condition in parsed.conditions {
+        let name = match &condition {
+            Condition::Equals { field, .. } | Condition::In { field, .. } => field.clone(),
+        };
+        match column(object, &name) {
+            Some(c) => conditions.push((c, condition)),
+            None => return no_column(&name),
+        }
+    }
+    let matched: Vec<Value> = {
+        let data = state.lock();
+        data.store
+            .records(&object.name)
+            .iter()
+            .filter(|r| conditions.iter().all(|c| condition_holds(r, c)))
+            .take(parsed.limit.unwrap_or(usize::MAX))
+            .map(|r| record_json(&version, &object.name, &columns, r))
+            .collect()
+    };
+    page(&state, &version, None, matched, 0)
+}
+
+/// `GET /services/data/vXX.X/query/{locator}-{offset}`: the next page.
+pub async fn query_more(
+    State(state): State<SimState>,
+    Path((version, locator)): Path<(String, String)>,
+) -> Response {
+    let invalid = || bad_query("INVALID_QUERY_LOCATOR", "invalid query locator".to_owned());
+    let Some((cursor, offset)) = locator.rsplit_once('-') else {
+        return invalid();
+    };
+    let Ok(offset) = offset.parse::<usize>() else {
+        return invalid();
+    };
+    let all = state.lock().cursors.get(cursor).cloned();
+    match all {
+        Some(all) if offset < all.len() => page(&state, &version, Some(cursor.to_owned()), all, offset),
+        _ => invalid(),
+    }
+}

@@ -1,0 +1,333 @@
+//! The org's records: one table per object with indexes on external id and unique fields,
+//! upsert by external id (the rules from `validation`, then lookups and uniqueness against
+//! what is stored), and an undo log so an all-or-none request can roll back.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::ids;
+use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
+use super::validation::{PendingReference, ReferenceKey, WriteMode, check_record, is_id_shaped};
+use super::wire_errors::RecordError;
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// The 18-character id.
+    pub id: String,
+    /// Field values by API name (lookups hold the target's id).
+    pub values: Map<String, Value>,
+}
+
+impl StoredRecord {
+    /// The value of a field, case-insensitively.
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.values.iter().find(|(name, _)| name.eq_ignore_ascii_case(field)).map(|(_, value)| value)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct ObjectTable {
+    records: Vec<StoredRecord>,
+    /// By the id's first 15 characters (the case-sensitive id).
+    by_id: HashMap<String, usize>,
+    /// Field name -> value -> record positions, for external id and unique fields.
+    index: HashMap<String, HashMap<String, Vec<usize>>>,
+}
+
+impl ObjectTable {
+    fn index_record(&mut self, position: usize, add: bool) {
+        let record = &self.records[position];
+        for (field, values) in self.index.iter_mut() {
+            let Some(key) = record.values.get(field).and_then(index_key) else {
+                continue;
+            };
+            let slot = values.entry(key).or_default();
+            if add {
+                slot.push(position);
+            } else {
+                slot.retain(|p| *p != position);
+            }
+        }
+    }
+}
+
+fn index_key(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created { id: String },
+    Updated { id: String },
+}
+
+/// Why an upsert changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpsertFailure {
+    /// The record broke the org's rules.
+    Rejected(Vec<RecordError>),
+    /// Several records share the external id value (HTTP 300 for a single upsert).
+    MultipleMatches(Vec<String>),
+}
+
+/// How to take one applied upsert back.
+#[derive(Debug, Clone)]
+pub struct Undo {
+    object: String,
+    position: usize,
+    /// The record before an update; `None` for an insert.
+    previous: Option<StoredRecord>,
+}
+
+/// All records of one org.
+#[derive(Debug)]
+pub struct OrgStore {
+    org: Arc<OrgConfig>,
+    tables: HashMap<String, ObjectTable>,
+    next_serial: u64,
+}
+
+impl OrgStore {
+    pub fn new(org: Arc<OrgConfig>) -> Self {
+        let mut store = Self { org, tables: HashMap::new(), next_serial: 1 };
+        store.clear();
+        store
+    }
+
+    /// Drops every record.
+    pub fn clear(&mut self) {
+        self.tables = self
+            .org
+            .objects
+            .iter()
+            .map(|object| {
+                let index = object
+                    .fields
+                    .iter()
+                    .filter(|f| f.external_id || f.unique)
+                    .map(|f| (f.name.clone(), HashMap::new()))
+                    .collect();
+                let table = ObjectTable { index, ..ObjectTable::default() };
+                (object.name.clone(), table)
+            })
+            .collect();
+    }
+
+    /// The records of an object, oldest first (empty for an unknown object).
+    pub fn records(&self, object: &str) -> &[StoredRecord] {
+        self.org
+            .object(object)
+            .and_then(|o| self.tables.get(&o.name))
+            .map(|t| t.records.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Record counts per object.
+    pub fn counts(&self) -> HashMap<String, usize> {
+        self.tables.iter().map(|(name, table)| (name.clone(), table.records.len())).collect()
+    }
+
+    /// Ids of the records whose `field` equals `value`.
+    pub fn find_ids(&self, object: &ObjectConfig, field: &FieldConfig, value: &str) -> Vec<String> {
+        let Some(table) = self.tables.get(&object.name) else {
+            return Vec::new();
+        };
+        match table.index.get(&field.name) {
+            Some(index) => index
+                .get(value)
+                .map(|positions| positions.iter().map(|p| table.records[*p].id.clone()).collect())
+                .unwrap_or_default(),
+            None => table
+                .records
+                .iter()
+                .filter(|r| r.values.get(&field.name).and_then(index_key).as_deref() == Some(value))
+                .map(|r| r.id.clone())
+                .collect(),
+        }
+    }
+
+    /// Upserts one record of `object` by `ext_field` = `ext_value`.
+    pub fn upsert(
+        &mut self,
+        object: &ObjectConfig,
+        ext_field: &FieldConfig,
+        ext_value: &str,
+        body: &Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
+        let matches = self.find_ids(object, ext_field, ext_value);
+        if matches.len() > 1 {
+            return Err(UpsertFailure::MultipleMatches(matches));
+        }
+        let existing = matches.into_iter().next();
+        let mode = if existing.is_some() { WriteMode::Update } else { WriteMode::Insert };
+        let mut body = body.clone();
+        if mode == WriteMode::Insert {
+            body.retain(|k, _| !k.eq_ignore_ascii_case(&ext_field.name));
+            body.insert(ext_field.name.clone(), Value::String(ext_value.to_owned()));
+        }
+        let mut checked = check_record(object, &body, mode).map_err(UpsertFailure::Rejected)?;
+        let mut errors = Vec::new();
+        for reference in &checked.references {
+            match self.resolve(reference) {
+                Ok(id) => {
+                    checked.values.insert(reference.field.clone(), Value::String(id));
+                }
+                Err(err) => errors.push(err),
+            }
+        }
+        errors.extend(self.duplicate_values(object, &checked.values, existing.as_deref()));
+        if !errors.is_empty() {
+            return Err(UpsertFailure::Rejected(errors));
+        }
+        Ok(self.apply(object, existing, checked.values))
+    }
+
+    fn apply(
+        &mut self,
+        object: &ObjectConfig,
+        existing: Option<String>,
+        values: Map<String, Value>,
+    ) -> (UpsertOutcome, Undo) {
+        let serial = self.next_serial;
+        let table = self.tables.entry(object.name.clone()).or_default();
+        let found = existing.as_ref().and_then(|id| table.by_id.get(&id[..15]).copied());
+        match found {
+            Some(position) => {
+                let previous = table.records[position].clone();
+                table.index_record(position, false);
+                table.records[position].values.extend(values);
+                table.index_record(position, true);
+                let undo = Undo { object: object.name.clone(), position, previous: Some(previous.clone()) };
+                (UpsertOutcome::Updated { id: previous.id }, undo)
+            }
+            None => {
+                self.next_serial += 1;
+                let id = ids::record_id(&object.key_prefix, serial);
+                let position = table.records.len();
+                table.by_id.insert(id[..15].to_owned(), position);
+                table.records.push(StoredRecord { id: id.clone(), values });
+                table.index_record(position, true);
+                let undo = Undo { object: object.name.clone(), position, previous: None };
+                (UpsertOutcome::Created { id }, undo)
+            }
+        }
+    }
+
+    /// Takes back upserts, most recent first.
+    pub fn undo(&mut self, undos: Vec<Undo>) {
+        for undo in undos.into_iter().rev() {
+            let Some(table) = self.tables.get_mut(&undo.object) else {
+                continue;
+            };
+            table.index_record(undo.position, false);
+            match undo.previous {
+                Some(previous) => {
+                    table.records[undo.position] = previous;
+                    table.index_record(undo.position, true);
+                }
+                None => {
+                    // Inserts are undone newest first, so this is always the last record.
+                    if let Some(record) = table.records.pop() {
+                        table.by_id.remove(&record.id[..15]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, reference: &PendingReference) -> Result<String, RecordError> {
+        let fields = vec![reference.field.clone()];
+        let targets = reference.reference_to.iter().filter_map(|name| self.org.object(name));
+        match &reference.key {
+            ReferenceKey::Id(id) => {
+                let found = targets
+                    .filter(|t| is_id_shaped(id) && id.starts_with(&t.key_prefix))
+                    .filter_map(|t| self.tables.get(&t.name))
+                    .find_map(|table| table.by_id.get(&id[..15]).map(|p| table.records[*p].id.clone()));
+                found.ok_or_else(|| {
+                    RecordError::new(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        format!("invalid cross reference id: {id}"),
+                        fields,
+                    )
+                })
+            }
+            ReferenceKey::ExternalId { field, value } => {
+                let mut last_error = None;
+                for target in targets {
+                    let Some(ext) = target.field(field).filter(|f| f.external_id) else {
+                        last_error = Some(RecordError::new(
+                            "INVALID_FIELD",
+                            format!("Field {field} is not an external id field of {}", target.name),
+                            fields.clone(),
+                        ));
+                        continue;
+                    };
+                    let ids = self.find_ids(target, ext, value);
+                    match ids.as_slice() {
+                        [id] => return Ok(id.clone()),
+                        [] => {
+                            last_error = Some(RecordError::new(
+                                "INVALID_CROSS_REFERENCE_KEY",
+                                format!(
+                                    "Foreign key external ID: {value} not found for field {} in entity {}",
+                                    ext.name, target.name
+                                ),
+                                fields.clone(),
+                            ))
+                        }
+                        _ => {
+                            last_error = Some(RecordError::new(
+                                "DUPLICATE_EXTERNAL_ID",
+                                format!(
+                                    "Foreign key external ID: {value} matched more than one record for field {} in entity {}",
+                                    ext.name, target.name
+                                ),
+                                fields.clone(),
+                            ))
+                        }
+                    }
+                }
+                Err(last_error.unwrap_or_else(|| {
+                    RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", fields)
+                }))
+            }
+        }
+    }
+
+    fn duplicate_values(
+        &self,
+        object: &ObjectConfig,
+        values: &Map<String, Value>,
+        own_id: Option<&str>,
+    ) -> Vec<RecordError> {
+        object
+            .fields
+            .iter()
+            .filter(|f| f.unique)
+            .filter_map(|field| {
+                let value = values.get(&field.name).and_then(index_key)?;
+                let other = self
+                    .find_ids(object, field, &value)
+                    .into_iter()
+                    .find(|id| Some(id.as_str()) != own_id)?;
+                Some(RecordError::new(
+                    "DUPLICATE_VALUE",
+                    format!(
+                        "duplicate value found: {} duplicates value on record with id: {other}",
+                        field.name
+                    ),
+                    vec![field.name.clone()],
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,77 @@
+//! The error shapes a Salesforce client sees: top-level error arrays
+//! (`[{"message","errorCode","fields"?}]`) and per-record errors (`{"statusCode",...}`).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+/// One per-record error, as inside sObject Collections results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordError {
+    #[serde(rename = "statusCode")]
+    pub status_code: &'static str,
+    pub message: String,
+    pub fields: Vec<String>,
+}
+
+impl RecordError {
+    pub fn new(status_code: &'static str, message: impl Into<String>, fields: Vec<String>) -> Self {
+        Self { status_code, message: message.into(), fields }
+    }
+}
+
+/// A whole-request failure: an HTTP status with a one-element error array.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error_code: &'static str,
+    pub message: String,
+    pub fields: Option<Vec<String>>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error_code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, error_code, message: message.into(), fields: None }
+    }
+
+    pub fn session_invalid() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")
+    }
+
+    pub fn limit_exceeded() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+    }
+
+    pub fn json_parser(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            format!("The request body is not valid JSON for this resource: {detail}"),
+        )
+    }
+
+    /// A single-record failure raised to the top level (as single-record upsert answers).
+    pub fn from_record_errors(errors: Vec<RecordError>) -> Response {
+        let body: Vec<_> = errors
+            .into_iter()
+            .map(|e| json!({"message": e.message, "errorCode": e.status_code, "fields": e.fields}))
+            .collect();
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut item = json!({"message": self.message, "errorCode": self.error_code});
+        if let Some(fields) = self.fields {
+            item["fields"] = json!(fields);
+        }
+        (self.status, Json(json!([item]))).into_response()
+    }
+}

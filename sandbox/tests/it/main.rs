@@ -1,0 +1,8 @@
+//! Integration tests of the sandbox's partner simulators, over real HTTP on loopback.
+
+mod helpers;
+mod salesforce_collections;
+mod salesforce_oauth;
+mod salesforce_org;
+mod salesforce_query;
+mod salesforce_upsert;
