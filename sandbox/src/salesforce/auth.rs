@@ -111,7 +111,7 @@ pub async fn token(
     if !secret_matches {
         return oauth_error("invalid_client", "invalid client credentials");
     }
-    let now = Instant::now();
+    let now = state.now();
     let lifetime = Duration::from_secs(state.org.token_lifetime_secs);
     let access_token = state.lock().sessions.issue(now, lifetime);
     let issued_at =

@@ -3,7 +3,6 @@
 //! It is the simulator's own, needs no session and is not counted as API usage.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -34,7 +33,7 @@ pub struct SimStats {
 
 pub fn stats(state: &SimState) -> SimStats {
     let mut data = state.lock();
-    let api_usage = data.usage.used(Instant::now());
+    let api_usage = data.usage.used(state.now());
     SimStats {
         api_calls: data.usage.total(),
         api_usage,

@@ -60,9 +60,18 @@ pub struct SimState {
     /// `http://127.0.0.1:<port>`: the token response's `instance_url`.
     pub base_url: Arc<str>,
     data: Arc<Mutex<OrgData>>,
+    /// How far the org's clock runs ahead of the machine's: tests and rehearsals move time on
+    /// (token expiry, the rolling API window) instead of waiting for it.
+    clock_offset: Arc<Mutex<Duration>>,
 }
 
 impl SimState {
+    /// The org's time: the machine's plus whatever `advance_clock` added.
+    pub fn now(&self) -> Instant {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Instant::now() + offset
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, OrgData> {
         // A poisoned lock only means a handler panicked while holding it; the data stays usable.
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -99,6 +108,7 @@ impl SalesforceSimulator {
         let org = Arc::new(org);
         let state = SimState {
             data: Arc::new(Mutex::new(OrgData::new(&org))),
+            clock_offset: Arc::new(Mutex::new(Duration::ZERO)),
             base_url: format!("http://{addr}").into(),
             org,
         };
@@ -129,6 +139,13 @@ pub struct RunningSimulator {
 }
 
 impl RunningSimulator {
+    /// Moves the org's clock on by `by`: tokens and the rolling API window age as if that much
+    /// time had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        let mut offset = self.state.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *offset += by;
+    }
+
     /// Where the org answers (also the token response's `instance_url`).
     pub fn base_url(&self) -> &str {
         &self.state.base_url
@@ -231,7 +248,7 @@ async fn require_session(State(state): State<SimState>, request: Request, next: 
     if !version_ok {
         return ApiError::not_found().into_response();
     }
-    let now = Instant::now();
+    let now = state.now();
     {
         let mut data = state.lock();
         let live = access_token(request.headers()).is_some_and(|t| data.sessions.is_valid(t, now));
@@ -250,7 +267,7 @@ async fn require_session(State(state): State<SimState>, request: Request, next: 
 /// Every response reports the org's API usage.
 async fn limit_info(State(state): State<SimState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let value = state.lock().usage.header_value(Instant::now());
+    let value = state.lock().usage.header_value(state.now());
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().insert("sforce-limit-info", value);
     }

@@ -6,3 +6,4 @@ mod salesforce_oauth;
 mod salesforce_org;
 mod salesforce_query;
 mod salesforce_upsert;
+mod webhook_receiver;
