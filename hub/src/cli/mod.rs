@@ -6,6 +6,7 @@ mod contracts;
 mod ledger;
 mod map;
 mod output;
+mod sandbox;
 mod serve;
 
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Measure the hub: raw queue throughput, end-to-end events/s and memory.
     Bench(bench::BenchArgs),
+    /// Partner simulators on their own: a Salesforce org, a webhook receiver.
+    Sandbox(sandbox::SandboxArgs),
     /// Where is this event or user? Event -> deliveries -> attempts -> outcome.
     Trace(ledger::TraceArgs),
     /// Deliveries in the ledger.
@@ -62,6 +65,7 @@ pub fn run() -> ExitCode {
         Command::Contracts(args) => contracts::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run_bench(args),
+        Command::Sandbox(args) => sandbox::run(args),
         Command::Trace(args) => ledger::trace(args),
         Command::Deliveries(args) => ledger::deliveries(args),
         Command::DeadLetters(args) => ledger::dead_letters(args),

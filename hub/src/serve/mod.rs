@@ -140,7 +140,7 @@ pub async fn open_ledger(config: &HubConfig) -> Result<Store, crate::store::Stor
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -5,6 +5,7 @@ mod delivery;
 mod ingest;
 mod ops_api;
 mod queue;
+mod sandbox_cli;
 mod serve;
 mod store;
 mod support;
