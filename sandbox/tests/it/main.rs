@@ -1,6 +1,7 @@
 //! Integration tests of the sandbox's partner simulators, over real HTTP on loopback.
 
 mod helpers;
+mod salesforce_automations;
 mod salesforce_collections;
 mod salesforce_oauth;
 mod salesforce_org;
