@@ -229,3 +229,39 @@ pub fn resolve_values(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::salesforce::org_config::{OrgConfig, OrgConfigError};
+
+    const SHIPPED: &str = include_str!("../../orgs/e-learning.toml");
+
+    #[test]
+    fn the_shipped_flows_and_rules_load() {
+        let org = OrgConfig::e_learning();
+        let flow = org.automations.iter().find(|f| f.name == "Enrollment_Activation").expect("shipped");
+        assert!(flow.fail_silently.as_ref().is_some_and(|f| f.enabled && f.trace.object == "Flow_Error__c"));
+        assert_eq!(org.duplicate_rules[0].match_fields, ["Email"]);
+        assert_eq!(org.validation_rules[0].error_field.as_deref(), Some("Price__c"));
+    }
+
+    #[test]
+    fn rules_naming_missing_fields_are_refused() {
+        for (from, to) in [
+            ("Contact__c.MailingCountryCode", "Contact__c.Shoe_Size__c"),
+            (
+                "Enrollment_Legacy_Id__c = \"$record.Legacy_Id__c\"",
+                "Enrollment_Legacy_Id__c = \"$record.Nope__c\"",
+            ),
+            ("match_fields = [\"Email\"]", "match_fields = [\"Mail\"]"),
+            ("field = \"Price__c\", less_than", "field = \"Cost__c\", less_than"),
+        ] {
+            let broken = SHIPPED.replace(from, to);
+            assert_ne!(broken, SHIPPED, "{from}");
+            assert!(
+                matches!(OrgConfig::from_toml(&broken, "test"), Err(OrgConfigError::Inconsistent(_))),
+                "{to}"
+            );
+        }
+    }
+}

@@ -70,3 +70,23 @@ async fn faults_are_off_in_the_shipped_org() {
     };
     assert_eq!((seen, locked), ((0, 20), 0));
 }
+
+#[tokio::test]
+async fn the_latency_model_slows_calls_by_fixed_plus_per_record_time() {
+    let mut config = OrgConfig::e_learning();
+    config.faults = FaultConfig { latency_fixed_ms: 20, latency_per_record_ms: 4, ..FaultConfig::default() };
+    let org = org_with(config).await;
+    let records: Vec<Value> = (0..10)
+        .map(|i| {
+            let mut record = contact_body(&i.to_string());
+            record["Legacy_Id__c"] = json!(i.to_string());
+            record
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (status, _) =
+        json(org.patch("/composite/sobjects/Contact/Legacy_Id__c", json!({"records": records})).await).await;
+    assert_eq!(status, 200);
+    // 20 ms fixed + 10 records x 4 ms: the simulator's floor for this call.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(60), "{:?}", started.elapsed());
+}
