@@ -55,7 +55,8 @@ pub async fn upsert_one(
     };
     // The path names the record; the body's copy of the external id, if any, is not a change.
     record.retain(|k, _| !k.eq_ignore_ascii_case(&field.name));
-    let outcome = state.lock().store.upsert(object, field, &value, &record);
+    let outcome = state.lock().save(&state.org, object, field, &value, &record);
+    record_latency(&state, 1).await;
     let updated_status = if parse_version(&version).is_some_and(|v| v < 46.0) {
         StatusCode::NO_CONTENT
     } else {
@@ -78,6 +79,14 @@ pub async fn upsert_one(
             (StatusCode::MULTIPLE_CHOICES, Json(urls)).into_response()
         }
         Err(UpsertFailure::Rejected(errors)) => ApiError::from_record_errors(errors),
+    }
+}
+
+/// The latency model's per-record part (off unless the org config sets it).
+async fn record_latency(state: &SimState, records: usize) {
+    let latency = state.org.faults.record_latency(records);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
 }
 
@@ -162,43 +171,45 @@ pub async fn upsert_collection(
     }
 
     let mut results = Vec::with_capacity(records.len());
-    let mut undos = Vec::new();
     let mut any_failed = false;
-    let mut data = state.lock();
-    for item in &prechecked {
-        let result = match item {
-            Err(err) => Err(vec![err.clone()]),
-            Ok((_, value)) if seen.get(value.as_str()).copied().unwrap_or(0) > 1 => {
-                Err(vec![RecordError::new(
-                    "DUPLICATE_EXTERNAL_ID",
-                    format!("Duplicate external id specified: {value}"),
-                    vec![field.name.clone()],
-                )])
-            }
-            Ok((record, value)) => match data.store.upsert(object, field, value, record) {
-                Ok((outcome, undo)) => {
-                    undos.push(undo);
-                    Ok(outcome)
+    {
+        let mut undos = Vec::new();
+        let mut data = state.lock();
+        for item in &prechecked {
+            let result = match item {
+                Err(err) => Err(vec![err.clone()]),
+                Ok((_, value)) if seen.get(value.as_str()).copied().unwrap_or(0) > 1 => {
+                    Err(vec![RecordError::new(
+                        "DUPLICATE_EXTERNAL_ID",
+                        format!("Duplicate external id specified: {value}"),
+                        vec![field.name.clone()],
+                    )])
                 }
-                Err(UpsertFailure::Rejected(errors)) => Err(errors),
-                Err(UpsertFailure::MultipleMatches(ids)) => Err(vec![RecordError::new(
-                    "DUPLICATE_EXTERNAL_ID",
-                    format!(
-                        "{}: more than one record found for external id field: [{}]",
-                        field.name,
-                        ids.join(", ")
-                    ),
-                    vec![field.name.clone()],
-                )]),
-            },
-        };
-        any_failed |= result.is_err();
-        results.push(result);
+                Ok((record, value)) => match data.save(&state.org, object, field, value, record) {
+                    Ok((outcome, undo)) => {
+                        undos.extend(undo);
+                        Ok(outcome)
+                    }
+                    Err(UpsertFailure::Rejected(errors)) => Err(errors),
+                    Err(UpsertFailure::MultipleMatches(ids)) => Err(vec![RecordError::new(
+                        "DUPLICATE_EXTERNAL_ID",
+                        format!(
+                            "{}: more than one record found for external id field: [{}]",
+                            field.name,
+                            ids.join(", ")
+                        ),
+                        vec![field.name.clone()],
+                    )]),
+                },
+            };
+            any_failed |= result.is_err();
+            results.push(result);
+        }
+        if all_or_none && any_failed {
+            data.store.undo(undos);
+        }
     }
-    if all_or_none && any_failed {
-        data.store.undo(undos);
-    }
-    drop(data);
+    record_latency(&state, records.len()).await;
 
     let rolled_back = RecordError::new(
         "ALL_OR_NONE_OPERATION_ROLLED_BACK",

@@ -1,17 +1,19 @@
-//! The inspection API for tests and rehearsals: records per object, counters and reset,
-//! as Rust methods (through `RunningSimulator`) and over HTTP under `/__sim/`.
+//! The inspection API for tests and rehearsals: records per object, counters, reset and the
+//! automations' switches, as Rust methods (through `RunningSimulator`) and over HTTP under `/__sim/`.
 //! It is the simulator's own, needs no session and is not counted as API usage.
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::automation::{AutomationState, UnknownAutomation};
 use super::server::SimState;
 use super::wire_errors::ApiError;
 
@@ -27,6 +29,10 @@ pub struct SimStats {
     pub refused_invalid_session: u64,
     /// Data calls refused with `REQUEST_LIMIT_EXCEEDED`.
     pub refused_limit: u64,
+    /// Data calls answered 503 by the seeded fault generator.
+    pub injected_server_unavailable: u64,
+    /// Records failed with `UNABLE_TO_LOCK_ROW` by the seeded fault generator.
+    pub injected_lock_row: u64,
     /// Records per object.
     pub records: BTreeMap<String, usize>,
 }
@@ -40,6 +46,8 @@ pub fn stats(state: &SimState) -> SimStats {
         api_limit: data.usage.limit(),
         refused_invalid_session: data.refused_invalid_session,
         refused_limit: data.refused_limit,
+        injected_server_unavailable: data.faults.server_unavailable,
+        injected_lock_row: data.faults.lock_row,
         records: data.store.counts().into_iter().collect(),
     }
 }
@@ -75,8 +83,49 @@ async fn reset(State(state): State<SimState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+async fn automations(State(state): State<SimState>) -> Json<Vec<AutomationState>> {
+    Json(state.lock().automations.states())
+}
+
+/// `POST /__sim/automations/{name}`: what to switch; a field left out stays as it is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutomationSwitchIn {
+    active: Option<bool>,
+    fail_silently: Option<bool>,
+}
+
+async fn switch_automation(State(state): State<SimState>, Path(name): Path<String>, body: Bytes) -> Response {
+    let switch: AutomationSwitchIn = match serde_json::from_slice(&body) {
+        Ok(switch) => switch,
+        Err(err) => return ApiError::json_parser(err).into_response(),
+    };
+    let mut data = state.lock();
+    if !data.automations.states().iter().any(|s| s.name == name) {
+        let err = UnknownAutomation::Name(name);
+        return ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", err.to_string()).into_response();
+    }
+    let switched = switch.active.map_or(Ok(()), |on| data.automations.set_active(&name, on)).and_then(|()| {
+        switch.fail_silently.map_or(Ok(()), |on| data.automations.set_fail_silently(&name, on))
+    });
+    match switched {
+        Ok(()) => {
+            let states = data.automations.states();
+            Json(states.into_iter().find(|s| s.name == name)).into_response()
+        }
+        Err(err @ UnknownAutomation::Name(_)) => {
+            ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", err.to_string()).into_response()
+        }
+        Err(err @ UnknownAutomation::NoSilentFailure(_)) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "INVALID_FIELD", err.to_string()).into_response()
+        }
+    }
+}
+
 pub fn router() -> Router<SimState> {
     Router::new()
+        .route("/__sim/automations", get(automations))
+        .route("/__sim/automations/{name}", post(switch_automation))
         .route("/__sim/records/{object}", get(records))
         .route("/__sim/stats", get(stats_handler))
         .route("/__sim/reset", post(reset))

@@ -1,20 +1,28 @@
 //! A Salesforce org simulator: OAuth client credentials, upsert by external id, sObject
-//! Collections, describe and a SOQL subset, the org's field rules and API allowance, over
-//! the Salesforce REST wire format on loopback.
+//! Collections, describe and a SOQL subset, the org's field, validation and duplicate rules,
+//! its API allowance, the CRM team's automations (including the ones that fail silently) and
+//! seeded faults and latency, over the Salesforce REST wire format on loopback.
 
 pub mod auth;
+pub mod automation;
+pub mod conditions;
 pub mod data_api;
+pub mod faults;
 pub mod ids;
 pub mod inspect;
 pub mod limits;
 pub mod org_config;
+pub mod org_rules;
 pub mod read_api;
+pub mod rules_config;
 pub mod server;
 pub mod soql;
 pub mod store;
 pub mod validation;
 pub mod wire_errors;
 
+pub use automation::{AutomationState, UnknownAutomation};
+pub use faults::FaultConfig;
 pub use inspect::SimStats;
 pub use org_config::{ConnectedApp, FieldConfig, FieldType, ObjectConfig, OrgConfig, OrgConfigError};
 pub use server::{RunningSimulator, SalesforceSimulator, SimulatorError};

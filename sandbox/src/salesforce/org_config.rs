@@ -6,6 +6,9 @@ use std::path::Path;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::faults::FaultConfig;
+use super::rules_config::{self, AutomationConfig, DuplicateRuleConfig, ValidationRuleConfig};
+
 /// One Salesforce org: what the simulator accepts and how it limits clients.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +32,18 @@ pub struct OrgConfig {
     pub connected_apps: Vec<ConnectedApp>,
     /// The org's objects.
     pub objects: Vec<ObjectConfig>,
+    /// The CRM team's record-triggered flows (none by default).
+    #[serde(default)]
+    pub automations: Vec<AutomationConfig>,
+    /// Duplicate rules (`DUPLICATES_DETECTED`; none by default).
+    #[serde(default)]
+    pub duplicate_rules: Vec<DuplicateRuleConfig>,
+    /// Custom validation rules (`FIELD_CUSTOM_VALIDATION_EXCEPTION`; none by default).
+    #[serde(default)]
+    pub validation_rules: Vec<ValidationRuleConfig>,
+    /// Injected faults and latency, seeded (all off by default).
+    #[serde(default)]
+    pub faults: FaultConfig,
 }
 
 fn default_token_lifetime_secs() -> u64 {
@@ -236,7 +251,8 @@ impl OrgConfig {
         if self.query_page_size == 0 {
             return bad("query_page_size must be at least 1".to_owned());
         }
-        Ok(())
+        rules_config::check(self).map_err(OrgConfigError::Inconsistent)?;
+        self.faults.check().map_err(OrgConfigError::Inconsistent)
     }
 }
 

@@ -17,10 +17,13 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::auth::{self, Sessions};
+use super::automation::{self, AutomationState, Automations, UnknownAutomation};
+use super::faults::FaultInjector;
 use super::inspect::{self, SimStats};
 use super::limits::ApiUsage;
-use super::org_config::OrgConfig;
-use super::store::OrgStore;
+use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
+use super::rules_config::Trigger;
+use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome};
 use super::wire_errors::ApiError;
 use super::{data_api, read_api};
 
@@ -37,6 +40,10 @@ pub struct OrgData {
     pub refused_invalid_session: u64,
     /// Data calls refused because the allowance was spent.
     pub refused_limit: u64,
+    /// The CRM flows' switches and counters.
+    pub automations: Automations,
+    /// Seeded faults.
+    pub faults: FaultInjector,
 }
 
 impl OrgData {
@@ -49,7 +56,39 @@ impl OrgData {
             next_cursor: 1,
             refused_invalid_session: 0,
             refused_limit: 0,
+            automations: Automations::new(org),
+            faults: FaultInjector::new(&org.faults),
         }
+    }
+
+    /// Upserts one record as a client's write does: the seeded lock fault, the org's rules,
+    /// then the flows the save triggers. Returns how to undo all of it.
+    pub fn save(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        ext_field: &FieldConfig,
+        ext_value: &str,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Vec<Undo>), UpsertFailure> {
+        if let Some(locked) = self.faults.lock_row(&object.name) {
+            return Err(UpsertFailure::Rejected(vec![locked]));
+        }
+        let (outcome, undo) = self.store.upsert(object, ext_field, ext_value, body)?;
+        let (id, trigger) = match &outcome {
+            UpsertOutcome::Created { id } => (id.clone(), Trigger::Insert),
+            UpsertOutcome::Updated { id } => (id.clone(), Trigger::Update),
+        };
+        let mut undos = vec![undo];
+        undos.extend(automation::after_save(
+            &mut self.store,
+            org,
+            &mut self.automations,
+            object,
+            &id,
+            trigger,
+        ));
+        Ok((outcome, undos))
     }
 }
 
@@ -175,6 +214,21 @@ impl RunningSimulator {
         self.state.reset();
     }
 
+    /// Activates or deactivates one of the org's automations (flows) while it runs.
+    pub fn set_automation_active(&self, name: &str, active: bool) -> Result<(), UnknownAutomation> {
+        self.state.lock().automations.set_active(name, active)
+    }
+
+    /// Turns an automation's silent failure on (the flow as the CRM team changed it) or off.
+    pub fn set_automation_fails_silently(&self, name: &str, on: bool) -> Result<(), UnknownAutomation> {
+        self.state.lock().automations.set_fail_silently(name, on)
+    }
+
+    /// Every automation's switches and counters.
+    pub fn automations(&self) -> Vec<AutomationState> {
+        self.state.lock().automations.states()
+    }
+
     /// Ends every session, as if the session timeout had passed.
     pub fn expire_sessions(&self) {
         self.state.lock().sessions.expire_all();
@@ -256,10 +310,18 @@ async fn require_session(State(state): State<SimState>, request: Request, next: 
             data.refused_invalid_session += 1;
             return ApiError::session_invalid().into_response();
         }
+        if data.faults.server_unavailable() {
+            return ApiError::server_unavailable().into_response();
+        }
         if !data.usage.try_count(now) {
             data.refused_limit += 1;
             return ApiError::limit_exceeded().into_response();
         }
+    }
+    let latency = state.org.faults.fixed_latency();
+    if !latency.is_zero() {
+        // The latency model, not a test waiting: off unless the org config sets it.
+        tokio::time::sleep(latency).await;
     }
     next.run(request).await
 }

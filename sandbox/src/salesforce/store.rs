@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::ids;
 use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
+use super::org_rules;
 use super::validation::{PendingReference, ReferenceKey, WriteMode, check_record, is_id_shaped};
 use super::wire_errors::RecordError;
 
@@ -187,7 +188,48 @@ impl OrgStore {
         if !errors.is_empty() {
             return Err(UpsertFailure::Rejected(errors));
         }
+        // Validation rules, then duplicate rules, see the record as it would be saved.
+        let own_id = existing.as_deref();
+        let mut merged = own_id
+            .and_then(|id| self.record_by_id(&object.name, id))
+            .map(|record| record.values.clone())
+            .unwrap_or_default();
+        merged.extend(checked.values.clone());
+        let org = Arc::clone(&self.org);
+        let mut errors = org_rules::validation_errors(self, &org, object, &merged, own_id);
+        if errors.is_empty() {
+            errors = org_rules::duplicate_errors(self, &org, object, &merged, own_id);
+        }
+        if !errors.is_empty() {
+            return Err(UpsertFailure::Rejected(errors));
+        }
         Ok(self.apply(object, existing, checked.values))
+    }
+
+    /// The record of `object` with this id (15 or 18 characters).
+    pub fn record_by_id(&self, object: &str, id: &str) -> Option<&StoredRecord> {
+        let table = self.tables.get(&self.org.object(object)?.name)?;
+        let position = table.by_id.get(id.get(..15)?)?;
+        table.records.get(*position)
+    }
+
+    /// Creates a record as an automation does (system mode: no field rules; the caller's
+    /// values come from the checked org config).
+    pub fn insert_system(&mut self, object: &ObjectConfig, values: Map<String, Value>) -> (String, Undo) {
+        let (outcome, undo) = self.apply(object, None, values);
+        let (UpsertOutcome::Created { id } | UpsertOutcome::Updated { id }) = outcome;
+        (id, undo)
+    }
+
+    /// Sets fields on an existing record as an automation does; `None` if there is no such record.
+    pub fn update_system(
+        &mut self,
+        object: &ObjectConfig,
+        id: &str,
+        values: Map<String, Value>,
+    ) -> Option<Undo> {
+        self.record_by_id(&object.name, id)?;
+        Some(self.apply(object, Some(id.to_owned()), values).1)
     }
 
     fn apply(

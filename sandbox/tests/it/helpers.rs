@@ -86,7 +86,7 @@ pub fn contact_body(legacy_id: &str) -> Value {
         "Platform_User_Id__c": format!("u-{legacy_id}"),
         "LastName": "Doe",
         "FirstName": "Jo",
-        "Email": "jo@example.com",
+        "Email": format!("jo.{legacy_id}@example.com"),
         "Learner_Status__c": "Active",
     })
 }

@@ -1,9 +1,12 @@
 //! Integration tests of the sandbox's partner simulators, over real HTTP on loopback.
 
 mod helpers;
+mod salesforce_automations;
 mod salesforce_collections;
+mod salesforce_faults;
 mod salesforce_oauth;
 mod salesforce_org;
 mod salesforce_query;
+mod salesforce_rules;
 mod salesforce_upsert;
 mod webhook_receiver;
