@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod conformance;
 pub mod outcome;
 pub mod retry_after;
+pub mod salesforce;
 pub mod ssrf;
 pub mod tls;
 pub mod webhook;

@@ -1,0 +1,328 @@
+//! Salesforce adapter configuration, its defaults, and its validation into a `SalesforceEndpoint`.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+use crate::retry_after::RetryAfterBounds;
+use crate::ssrf::{AllowListError, DestinationGuard};
+
+/// Most records one sObject Collections call accepts.
+pub const MAX_COLLECTION_RECORDS: usize = 200;
+
+/// One sObject this system receives, and the external id field its upserts match on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectTarget {
+    /// The object's API name, e.g. `Contact` or `Enrollment__c`.
+    pub object: String,
+    /// The external id field upserts match on, e.g. `Legacy_Id__c`.
+    pub external_id_field: String,
+}
+
+impl ObjectTarget {
+    pub fn new(object: impl Into<String>, external_id_field: impl Into<String>) -> Self {
+        Self { object: object.into(), external_id_field: external_id_field.into() }
+    }
+}
+
+/// The Salesforce adapter's configuration as written in TOML. `validate` turns it into a
+/// `SalesforceEndpoint`; nothing else reads these raw fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesforceConfig {
+    /// The org's OAuth token URL (My Domain), e.g.
+    /// `https://acme.my.salesforce.com/services/oauth2/token`. API calls go to the
+    /// `instance_url` the token response names.
+    pub token_url: String,
+    /// REST API version in path form, e.g. `v60.0`.
+    #[serde(default = "defaults::api_version")]
+    pub api_version: String,
+    /// The connected app's consumer key.
+    pub client_id: String,
+    /// The connected app's consumer secret; never logged.
+    pub client_secret: SecretString,
+    /// The objects this system receives. An item names its object in
+    /// `record.attributes.type`; an item that names none goes to the first entry.
+    pub objects: Vec<ObjectTarget>,
+    /// Whole-request timeout (connect, send, and read the response), token calls included.
+    #[serde(default = "defaults::timeout_ms")]
+    pub timeout_ms: u64,
+    /// Most Collections calls in flight at once, across every batch of this adapter.
+    #[serde(default = "defaults::max_concurrency")]
+    pub max_concurrency: usize,
+    /// `Retry-After` values are clamped to `[retry_after_min_secs, retry_after_max_secs]`.
+    #[serde(default = "defaults::retry_after_min_secs")]
+    pub retry_after_min_secs: u64,
+    #[serde(default = "defaults::retry_after_max_secs")]
+    pub retry_after_max_secs: u64,
+    /// CIDRs, IPs or host names that may be internal (e.g. `127.0.0.0/8` in tests). Checked
+    /// for the token URL and for the instance URL the token response names.
+    #[serde(default)]
+    pub allow_list: Vec<String>,
+}
+
+mod defaults {
+    pub fn api_version() -> String {
+        "v60.0".into()
+    }
+    pub fn timeout_ms() -> u64 {
+        30_000
+    }
+    pub fn max_concurrency() -> usize {
+        4
+    }
+    pub fn retry_after_min_secs() -> u64 {
+        1
+    }
+    pub fn retry_after_max_secs() -> u64 {
+        3_600
+    }
+}
+
+/// A REST API version in path form (`v60.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiVersion(String);
+
+impl ApiVersion {
+    /// Accepts `v<digits>.<digits>`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (major, minor) = raw.strip_prefix('v')?.split_once('.')?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(major) && digits(minor)).then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A validated Salesforce configuration.
+#[derive(Debug)]
+pub struct SalesforceEndpoint {
+    pub(crate) token_url: Url,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: SecretString,
+    pub(crate) objects: Vec<ObjectTarget>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_concurrency: usize,
+    pub(crate) retry_after: RetryAfterBounds,
+    pub(crate) guard: DestinationGuard,
+}
+
+impl SalesforceEndpoint {
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    pub fn api_version(&self) -> &ApiVersion {
+        &self.api_version
+    }
+
+    pub fn objects(&self) -> &[ObjectTarget] {
+        &self.objects
+    }
+}
+
+/// A configuration value that cannot be used; the message starts with the TOML key.
+#[derive(Debug, thiserror::Error)]
+pub enum SalesforceConfigError {
+    #[error("token_url: not a valid URL")]
+    TokenUrlParse(#[source] url::ParseError),
+    #[error("token_url: must be an http(s) URL with a host")]
+    TokenUrlScheme,
+    #[error("api_version: must look like v60.0 (got {0:?})")]
+    ApiVersion(String),
+    #[error("client_id: must not be empty")]
+    ClientId,
+    #[error("objects: name at least one object")]
+    NoObjects,
+    #[error("objects[{index}].{field}: {value:?} is not a Salesforce API name")]
+    ApiName { index: usize, field: &'static str, value: String },
+    #[error("objects[{index}].object: {object} is listed twice")]
+    DuplicateObject { index: usize, object: String },
+    #[error("{field}: must be greater than zero")]
+    Zero { field: &'static str },
+    #[error("retry_after_min_secs must not exceed retry_after_max_secs")]
+    RetryAfterBounds,
+    #[error("allow_list")]
+    AllowList(#[source] AllowListError),
+    #[error("could not build the HTTP client")]
+    Client(#[source] reqwest::Error),
+}
+
+/// API names are letters, digits and underscores, starting with a letter: safe in URL paths.
+pub(crate) fn is_api_name(name: &str) -> bool {
+    name.len() <= 80
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl SalesforceConfig {
+    /// A configuration with every default, for one token URL, connected app and object.
+    pub fn new(
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+        object: ObjectTarget,
+    ) -> Self {
+        Self {
+            token_url: token_url.into(),
+            api_version: defaults::api_version(),
+            client_id: client_id.into(),
+            client_secret,
+            objects: vec![object],
+            timeout_ms: defaults::timeout_ms(),
+            max_concurrency: defaults::max_concurrency(),
+            retry_after_min_secs: defaults::retry_after_min_secs(),
+            retry_after_max_secs: defaults::retry_after_max_secs(),
+            allow_list: Vec::new(),
+        }
+    }
+
+    /// Checks every field and returns the typed endpoint.
+    pub fn validate(self) -> Result<SalesforceEndpoint, SalesforceConfigError> {
+        let token_url = Url::parse(&self.token_url).map_err(SalesforceConfigError::TokenUrlParse)?;
+        if !matches!(token_url.scheme(), "http" | "https") || token_url.host_str().is_none() {
+            return Err(SalesforceConfigError::TokenUrlScheme);
+        }
+        let api_version = ApiVersion::parse(&self.api_version)
+            .ok_or_else(|| SalesforceConfigError::ApiVersion(self.api_version.clone()))?;
+        if self.client_id.trim().is_empty() {
+            return Err(SalesforceConfigError::ClientId);
+        }
+        validate_objects(&self.objects)?;
+        if self.timeout_ms == 0 {
+            return Err(SalesforceConfigError::Zero { field: "timeout_ms" });
+        }
+        if self.max_concurrency == 0 {
+            return Err(SalesforceConfigError::Zero { field: "max_concurrency" });
+        }
+        let retry_after = RetryAfterBounds::new(
+            Duration::from_secs(self.retry_after_min_secs),
+            Duration::from_secs(self.retry_after_max_secs),
+        )
+        .ok_or(SalesforceConfigError::RetryAfterBounds)?;
+        let guard = DestinationGuard::parse(&self.allow_list).map_err(SalesforceConfigError::AllowList)?;
+        Ok(SalesforceEndpoint {
+            token_url,
+            api_version,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            objects: self.objects,
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_concurrency: self.max_concurrency,
+            retry_after,
+            guard,
+        })
+    }
+}
+
+fn validate_objects(objects: &[ObjectTarget]) -> Result<(), SalesforceConfigError> {
+    if objects.is_empty() {
+        return Err(SalesforceConfigError::NoObjects);
+    }
+    for (index, target) in objects.iter().enumerate() {
+        for (field, value) in [("object", &target.object), ("external_id_field", &target.external_id_field)] {
+            if !is_api_name(value) {
+                return Err(SalesforceConfigError::ApiName { index, field, value: value.clone() });
+            }
+        }
+        if objects[..index].iter().any(|earlier| earlier.object.eq_ignore_ascii_case(&target.object)) {
+            return Err(SalesforceConfigError::DuplicateObject { index, object: target.object.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    const TOKEN_URL: &str = "https://acme.my.salesforce.com/services/oauth2/token";
+
+    fn base() -> SalesforceConfig {
+        SalesforceConfig::new(TOKEN_URL, "app", "s3cret".into(), ObjectTarget::new("Contact", "Legacy_Id__c"))
+    }
+
+    #[test]
+    fn defaults_fill_everything_but_url_credentials_and_objects() {
+        let config: SalesforceConfig = serde_json::from_value(serde_json::json!({
+            "token_url": TOKEN_URL,
+            "client_id": "app",
+            "client_secret": "s3cret",
+            "objects": [{"object": "Contact", "external_id_field": "Legacy_Id__c"}],
+        }))
+        .unwrap();
+        let endpoint = config.validate().unwrap();
+        assert_eq!(endpoint.api_version.as_str(), "v60.0");
+        assert_eq!(endpoint.timeout, Duration::from_secs(30));
+        assert_eq!(endpoint.max_concurrency, 4);
+        assert_eq!(endpoint.retry_after.max(), Duration::from_secs(3600));
+        assert_eq!(endpoint.client_secret.expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_both_levels() {
+        let err = serde_json::from_value::<SalesforceConfig>(serde_json::json!({
+            "token_url": TOKEN_URL, "client_id": "a", "client_secret": "s", "objects": [], "retries": 3,
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `retries`"), "{err}");
+        let err = serde_json::from_value::<ObjectTarget>(
+            serde_json::json!({"object": "Contact", "external_id_field": "X", "id": "Y"}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `id`"), "{err}");
+    }
+
+    #[test]
+    fn the_secret_never_appears_in_debug_output() {
+        assert!(!format!("{:?}", base()).contains("s3cret"));
+        assert!(!format!("{:?}", base().validate().unwrap()).contains("s3cret"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_field() {
+        let contact = || ObjectTarget::new("Contact", "Legacy_Id__c");
+        let cases: Vec<(SalesforceConfig, &str)> = vec![
+            (SalesforceConfig { token_url: "ftp://x.example".into(), ..base() }, "token_url"),
+            (SalesforceConfig { token_url: "not a url".into(), ..base() }, "token_url"),
+            (SalesforceConfig { api_version: "60".into(), ..base() }, "api_version"),
+            (SalesforceConfig { api_version: "v60".into(), ..base() }, "api_version"),
+            (SalesforceConfig { client_id: " ".into(), ..base() }, "client_id"),
+            (SalesforceConfig { objects: vec![], ..base() }, "objects"),
+            (
+                SalesforceConfig { objects: vec![ObjectTarget::new("Contact/../x", "Id")], ..base() },
+                "objects[0].object",
+            ),
+            (
+                SalesforceConfig { objects: vec![ObjectTarget::new("Contact", "Legacy Id")], ..base() },
+                "objects[0].external_id_field",
+            ),
+            (SalesforceConfig { objects: vec![contact(), contact()], ..base() }, "objects[1].object"),
+            (SalesforceConfig { timeout_ms: 0, ..base() }, "timeout_ms"),
+            (SalesforceConfig { max_concurrency: 0, ..base() }, "max_concurrency"),
+            (SalesforceConfig { retry_after_min_secs: 10, retry_after_max_secs: 5, ..base() }, "retry_after"),
+            (SalesforceConfig { allow_list: vec!["10.0.0.0/99".into()], ..base() }, "allow_list"),
+        ];
+        for (config, field) in cases {
+            let err = config.validate().unwrap_err();
+            assert!(err.to_string().starts_with(field), "{field}: {err}");
+        }
+    }
+
+    #[test]
+    fn api_versions_parse() {
+        assert!(ApiVersion::parse("v60.0").is_some());
+        assert!(ApiVersion::parse("v9.10").is_some());
+        for raw in ["", "v", "v60.", "v.0", "60.0", "v6a.0", "v60.0/x"] {
+            assert!(ApiVersion::parse(raw).is_none(), "{raw}");
+        }
+    }
+}
