@@ -2,6 +2,7 @@
 //! overrides.
 
 use serde::Deserialize;
+use switchyard_adapters::salesforce::SalesforceConfig;
 use switchyard_adapters::webhook::WebhookConfig;
 
 use super::delivery::{CircuitOverrides, DeliveryOverrides};
@@ -29,6 +30,7 @@ impl AdapterKind {
 /// [systems.lms]
 /// adapter = "webhook"
 /// webhook = { url = "https://lms.example.com/hooks", secrets = ["whsec_..."] }
+/// # or, for a Salesforce org: [systems.salesforce.salesforce] token_url = ..., client_id = ...
 /// delivery = { batch_size = 50 }
 /// circuit = { open_for = "1m" }
 /// ```
@@ -41,6 +43,9 @@ pub struct SystemConfig {
     /// Webhook adapter settings (see `adapters/README.md`); only with the `webhook` adapter.
     /// Without them the system is routed but its deliveries wait.
     pub webhook: Option<WebhookConfig>,
+    /// Salesforce adapter settings (see `adapters/README.md`); only with the `salesforce`
+    /// adapter. Without them the system is routed but its deliveries wait.
+    pub salesforce: Option<SalesforceConfig>,
     /// Overrides of `[delivery]`.
     pub delivery: DeliveryOverrides,
     /// Overrides of `[circuit]`.

@@ -192,6 +192,21 @@ fn rules_report_every_problem() {
 }
 
 #[test]
+fn salesforce_settings_go_with_the_salesforce_adapter_only() {
+    let salesforce = r#"salesforce = { token_url = "https://acme.my.salesforce.com/services/oauth2/token", client_id = "id", client_secret = "secret", objects = [{ object = "Contact", external_id_field = "Legacy_Id__c" }] }"#;
+    let on_webhook = format!("[systems.lms]\nadapter = \"webhook\"\n{salesforce}\n");
+    let ConfigError::Rules { problems, .. } = HubConfig::from_toml(&on_webhook).unwrap_err() else {
+        panic!("expected rule problems");
+    };
+    assert!(problems.iter().any(|problem| problem.key == "systems.lms.salesforce"), "{problems:?}");
+    let on_salesforce = format!("[systems.salesforce]\nadapter = \"salesforce\"\n{salesforce}\n");
+    let config = HubConfig::from_toml(&on_salesforce).unwrap();
+    let settings = config.systems.values().next().and_then(|system| system.salesforce.as_ref()).unwrap();
+    assert_eq!(settings.objects[0].object, "Contact");
+    assert!(!format!("{config:?}").contains("secret\""), "the client secret is never printed");
+}
+
+#[test]
 fn duplicate_tokens_are_refused() {
     let text = r#"
         [[api.tokens]]

@@ -60,6 +60,16 @@ pub fn validate(config: &HubConfig) -> Vec<ConfigProblem> {
             }
             _ => {}
         }
+        if system.salesforce.is_some() {
+            if system.adapter.is_some_and(|adapter| adapter != AdapterKind::Salesforce) {
+                problem(format!("{key}.salesforce"), "only with adapter = \"salesforce\"");
+            } else if system.webhook.is_some() {
+                problem(
+                    format!("{key}.salesforce"),
+                    "a system has one adapter: webhook or salesforce settings, not both",
+                );
+            }
+        }
     }
     problems
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use switchyard_adapters::Adapter;
+use switchyard_adapters::salesforce::SalesforceAdapter;
 use switchyard_adapters::webhook::WebhookAdapter;
 use switchyard_contracts::SystemId;
 use switchyard_contracts::mapping::CompiledMapping;
@@ -19,6 +20,8 @@ use crate::routing::Routes;
 #[derive(Debug)]
 pub struct SystemLane {
     pub system: String,
+    /// Which adapter: decides how a mapped record is tagged for it (see `prepare`).
+    pub kind: AdapterKind,
     pub adapter: Arc<dyn Adapter>,
     /// The mappings into this system, by name (as recorded on each delivery).
     pub mappings: BTreeMap<String, Arc<CompiledMapping>>,
@@ -34,6 +37,8 @@ pub struct SystemLane {
 pub enum LaneError {
     #[error("systems.{system}.webhook: {source}")]
     Webhook { system: SystemId, source: switchyard_adapters::webhook::WebhookConfigError },
+    #[error("systems.{system}.salesforce: {source}")]
+    Salesforce { system: SystemId, source: switchyard_adapters::salesforce::SalesforceConfigError },
     #[error("systems.{system}: {rule}")]
     Policy { system: SystemId, rule: String },
 }
@@ -42,6 +47,7 @@ impl SystemLane {
     /// A lane with a given adapter (tests and the benchmark bring their own).
     pub fn new(
         system: &SystemId,
+        kind: AdapterKind,
         adapter: Arc<dyn Adapter>,
         routes: &Routes,
         config: &HubConfig,
@@ -58,6 +64,7 @@ impl SystemLane {
             .collect();
         Ok(Self {
             system: system.to_string(),
+            kind,
             adapter,
             mappings,
             delivery,
@@ -108,10 +115,18 @@ pub fn build_lanes(routes: &Routes, config: &HubConfig) -> Result<Vec<SystemLane
                     .map_err(|source| LaneError::Webhook { system: system.clone(), source })?;
                 Arc::new(adapter)
             }
-            // Not configurable yet (routing marks Salesforce systems as waiting).
-            AdapterKind::Salesforce => continue,
+            AdapterKind::Salesforce => {
+                let Some(settings) =
+                    config.systems.get(system).and_then(|settings| settings.salesforce.clone())
+                else {
+                    continue;
+                };
+                let adapter = SalesforceAdapter::new(settings)
+                    .map_err(|source| LaneError::Salesforce { system: system.clone(), source })?;
+                Arc::new(adapter)
+            }
         };
-        lanes.push(SystemLane::new(system, adapter, routes, config)?);
+        lanes.push(SystemLane::new(system, kind, adapter, routes, config)?);
     }
     Ok(lanes)
 }

@@ -2,11 +2,12 @@
 //! ledger names. A delivery whose mapping is gone or fails is refused here, with the reason,
 //! before anything is sent.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use switchyard_adapters::DeliveryItem;
 use switchyard_contracts::mapping::MappingOutcome;
 
 use super::lane::SystemLane;
+use crate::config::AdapterKind;
 use crate::store::ClaimedDelivery;
 
 /// A claimed delivery, ready to send or refused.
@@ -56,12 +57,19 @@ pub fn prepare(lane: &SystemLane, claimed: &ClaimedDelivery) -> Prepared {
         };
     };
     match mapping.apply(&claimed.data, &event_attributes(claimed)) {
-        Ok(MappingOutcome::Record(record)) => Prepared::Send(DeliveryItem {
-            delivery_id: claimed.delivery_id.clone(),
-            event_id: claimed.event_id.clone(),
-            record,
-            attempt: u32::try_from(claimed.attempts + 1).unwrap_or(u32::MAX),
-        }),
+        Ok(MappingOutcome::Record(mut record)) => {
+            if lane.kind == AdapterKind::Salesforce {
+                // The sObject the record is for: the mapping's target contract is named after
+                // it. Salesforce reads `attributes.type` in every Collections record.
+                record.insert("attributes".into(), json!({"type": mapping.spec().target.object.to_string()}));
+            }
+            Prepared::Send(DeliveryItem {
+                delivery_id: claimed.delivery_id.clone(),
+                event_id: claimed.event_id.clone(),
+                record,
+                attempt: u32::try_from(claimed.attempts + 1).unwrap_or(u32::MAX),
+            })
+        }
         // Ingest only creates deliveries whose mapping includes the event, so this is an event
         // recorded before the mapping's `when` changed.
         Ok(MappingOutcome::Skipped) => Prepared::Refused {

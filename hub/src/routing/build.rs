@@ -116,13 +116,12 @@ fn adapter_kind(delivery: &Delivery, config: &HubConfig) -> Result<AdapterKind, 
     }
 }
 
-/// Whether the configuration holds what the adapter needs to deliver. Salesforce settings are
-/// not part of the configuration yet, so Salesforce deliveries wait until they are.
+/// Whether the configuration holds what the adapter needs to deliver.
 fn is_configured(kind: AdapterKind, system: &SystemId, config: &HubConfig) -> bool {
     let settings = config.systems.get(system);
     match kind {
         AdapterKind::Webhook => settings.is_some_and(|settings| settings.webhook.is_some()),
-        AdapterKind::Salesforce => false,
+        AdapterKind::Salesforce => settings.is_some_and(|settings| settings.salesforce.is_some()),
     }
 }
 

@@ -5,6 +5,7 @@ mod delivery;
 mod ingest;
 mod ops_api;
 mod queue;
+mod salesforce_delivery;
 mod sandbox_cli;
 mod serve;
 mod store;

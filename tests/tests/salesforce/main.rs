@@ -39,7 +39,8 @@ fn adapter(sim: &RunningSimulator) -> SalesforceAdapter {
 }
 
 /// The mapped Contacts the shipped fixtures expect. Every fixture maps the same legacy account
-/// (each shows one rule), so each gets its own external ids here to become its own Contact.
+/// (each shows one rule), so each gets its own external ids and email here to become its own
+/// Contact (the org's duplicate rule refuses a second Contact with the same email).
 fn fixture_contacts() -> Vec<Map<String, Value>> {
     let text = std::fs::read_to_string(FIXTURES).expect("fixtures are shipped");
     let fixtures: Vec<Value> = serde_json::from_str(&text).expect("fixtures are JSON");
@@ -52,6 +53,9 @@ fn fixture_contacts() -> Vec<Map<String, Value>> {
             for field in ["Legacy_Id__c", "Platform_User_Id__c"] {
                 let id = contact[field].as_str().expect("fixtures carry both external ids");
                 contact.insert(field.into(), Value::String(format!("{id}-{index}")));
+            }
+            if let Some(Value::String(email)) = contact.get("Email").cloned() {
+                contact.insert("Email".into(), Value::String(format!("{index}.{email}")));
             }
             contact
         })
