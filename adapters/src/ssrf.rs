@@ -196,6 +196,21 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// The outbound HTTP client every adapter uses: the crypto provider installed, `timeout` on
+/// the whole request, redirects never followed (they could lead past the guard to an internal
+/// address), and every resolved address checked by `guard`.
+pub fn guarded_client(
+    guard: &DestinationGuard,
+    timeout: std::time::Duration,
+) -> reqwest::Result<reqwest::Client> {
+    crate::tls::ensure_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver::new(Arc::new(guard.clone()))))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::salesforce::classify::{
 };
 use crate::salesforce::config::{SalesforceConfig, SalesforceConfigError, SalesforceEndpoint};
 use crate::salesforce::request_builder::{self, CollectionCall};
-use crate::ssrf::{DestinationGuard, GuardedResolver, ResolveError, resolve_checked};
+use crate::ssrf::{DestinationGuard, ResolveError, guarded_client, resolve_checked};
 use crate::webhook::classify::{TransportFailure, classify_transport};
 
 /// How long a call waits when the adapter's own concurrency cap is full. The cap frees as
@@ -51,15 +51,8 @@ impl SalesforceAdapter {
 
     /// Builds the adapter from an already validated endpoint.
     pub fn from_endpoint(endpoint: SalesforceEndpoint) -> Result<Self, SalesforceConfigError> {
-        crate::tls::ensure_crypto_provider();
-        let resolver = GuardedResolver::new(Arc::new(endpoint.guard.clone()));
-        let client = reqwest::Client::builder()
-            .timeout(endpoint.timeout)
-            // Redirects could lead to internal addresses past the guard; never follow them.
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(resolver))
-            .build()
-            .map_err(SalesforceConfigError::Client)?;
+        let client =
+            guarded_client(&endpoint.guard, endpoint.timeout).map_err(SalesforceConfigError::Client)?;
         let tokens = TokenSource::new(
             &endpoint.token_url,
             &endpoint.client_id,

@@ -1,6 +1,5 @@
 //! The webhook adapter's IO: destination checks, rate limiting, and the HTTP calls.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, stream};
@@ -12,7 +11,7 @@ use url::Host;
 
 use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health};
 use crate::outcome::{DeliveryOutcome, RejectCode};
-use crate::ssrf::{GuardedResolver, ResolveError, resolve_checked};
+use crate::ssrf::{ResolveError, guarded_client, resolve_checked};
 use crate::webhook::classify::{TransportFailure, classify_response, classify_transport};
 use crate::webhook::config::{DeliveryMode, WebhookConfig, WebhookConfigError, WebhookEndpoint};
 use crate::webhook::request_builder::{self, WebhookRequest};
@@ -33,15 +32,7 @@ impl WebhookAdapter {
 
     /// Builds the adapter from an already validated endpoint.
     pub fn from_endpoint(endpoint: WebhookEndpoint) -> Result<Self, WebhookConfigError> {
-        crate::tls::ensure_crypto_provider();
-        let resolver = GuardedResolver::new(Arc::new(endpoint.guard.clone()));
-        let client = reqwest::Client::builder()
-            .timeout(endpoint.timeout)
-            // Redirects could lead to internal addresses past the guard; never follow them.
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(resolver))
-            .build()
-            .map_err(WebhookConfigError::Client)?;
+        let client = guarded_client(&endpoint.guard, endpoint.timeout).map_err(WebhookConfigError::Client)?;
         let limiter = RateLimiter::direct(Quota::per_second(endpoint.rate_limit_per_second));
         Ok(Self { endpoint, client, limiter })
     }
