@@ -93,16 +93,21 @@ fn prepare<E: std::error::Error + Send + Sync + 'static>(what: &str) -> impl FnO
     move |source| BenchError::Prepare { what: what.to_owned(), source: Box::new(source) }
 }
 
-/// A place for one measurement: a data directory and, on PostgreSQL, a schema of its own.
+/// A place for one measurement: a data directory and, on PostgreSQL, a schema of its own
+/// (also the child hub's queue prefix), dropped with [`Place::remove`].
 struct Place {
     data_dir: PathBuf,
     database_url: Option<String>,
+    /// `(server URL, schema)` on PostgreSQL.
+    schema: Option<(String, String)>,
+    queue_prefix: String,
 }
 
 impl Place {
     async fn new(options: &BenchOptions, name: &str) -> Result<Place, BenchError> {
         let data_dir = options.work_dir.join(format!("{name}-{}", Ulid::generate()));
         std::fs::create_dir_all(&data_dir).map_err(prepare("the data directory"))?;
+        let mut schema_of_place = None;
         let database_url = match &options.postgres {
             None => None,
             Some(base) => {
@@ -116,10 +121,41 @@ impl Place {
                 }
                 admin.close().await;
                 let separator = if base.contains('?') { '&' } else { '?' };
-                Some(format!("{base}{separator}options=-c%20search_path%3D{schema}"))
+                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                schema_of_place = Some((base.clone(), schema));
+                Some(url)
             }
         };
-        Ok(Place { data_dir, database_url })
+        let queue_prefix = match &schema_of_place {
+            Some((_, schema)) => schema.clone(),
+            None => "switchyard".to_owned(),
+        };
+        Ok(Place { data_dir, database_url, schema: schema_of_place, queue_prefix })
+    }
+
+    /// Drops the PostgreSQL schema and this place's queue jobs (SQLite's data goes with the
+    /// work directory). A failure is reported, not fatal: the figures are already taken.
+    async fn remove(self) {
+        let Some((base, schema)) = self.schema else { return };
+        let dropped = async {
+            let admin = Store::open_url(&base).await.map_err(|err| err.to_string())?;
+            if let Some(pool) = admin.postgres_pool() {
+                sqlx::query("DELETE FROM apalis.jobs WHERE substr(job_type, 1, length($1)) = $1")
+                    .bind(format!("{schema}."))
+                    .execute(pool)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(pool)
+                    .await
+                    .map_err(|err| err.to_string())?;
+            }
+            admin.close().await;
+            Ok::<(), String>(())
+        };
+        if let Err(err) = dropped.await {
+            eprintln!("bench: could not drop schema {schema}: {err}");
+        }
     }
 
     async fn store(&self) -> Result<Store, StoreError> {
@@ -137,11 +173,12 @@ impl Place {
         };
         let text = format!(
             "{database}[http]\nbody_limit_bytes = 4194304\n\
-             [workers]\npoll_interval = \"10ms\"\n\
+             [workers]\npoll_interval = \"10ms\"\nqueue_prefix = \"{prefix}\"\n\
              [systems.lms]\nadapter = \"webhook\"\n\
              [systems.lms.webhook]\nurl = \"{}\"\nsecrets = [\"{SECRET}\"]\nmode = \"batch\"\n\
              allow_list = [\"127.0.0.0/8\"]\nrate_limit_per_second = 1000000\n",
-            receiver.url()
+            receiver.url(),
+            prefix = self.queue_prefix,
         );
         let path = self.data_dir.join("switchyard.toml");
         std::fs::write(&path, text).map_err(prepare("the hub config"))?;
@@ -163,6 +200,7 @@ pub async fn run(options: &BenchOptions, progress: impl Fn(&str)) -> Result<Benc
     let noop =
         noop::measure(&store, options.noop_jobs, options.noop_concurrency, options.noop_fetch_batch).await?;
     store.close().await;
+    place.remove().await;
 
     progress(&format!("end to end: {} events over HTTP to a local webhook receiver", options.events));
     let end_to_end = end_to_end(options).await?;
@@ -204,6 +242,7 @@ async fn end_to_end(options: &BenchOptions) -> Result<EndToEndFigures, BenchErro
     let seconds = started.elapsed().as_secs_f64();
     let hub_peak_rss_mib = hub.peak_rss_mib();
     hub.stop()?;
+    place.remove().await;
     Ok(EndToEndFigures {
         events: options.events,
         deliveries: options.events * 2,
@@ -238,6 +277,7 @@ async fn backlog(options: &BenchOptions, progress: &impl Fn(&str)) -> Result<Bac
     let drain_seconds = draining.elapsed().as_secs_f64();
     let hub_peak_rss_mib = hub.peak_rss_mib();
     hub.stop()?;
+    place.remove().await;
     Ok(BacklogFigures {
         deliveries_queued: users * 2,
         fill_seconds,
