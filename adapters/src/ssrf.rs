@@ -6,6 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use ipnet::IpNet;
+use url::Host;
+
+use crate::outcome::{DeliveryOutcome, RejectCode};
 
 /// Why an address is internal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +212,28 @@ pub fn guarded_client(
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(GuardedResolver::new(Arc::new(guard.clone()))))
         .build()
+}
+
+/// Refuses internal destinations (permanent) and reports unresolvable ones (transient). The
+/// client also resolves through the guard; IP literals never reach a resolver, so they are
+/// checked here.
+pub async fn check_destination(guard: &DestinationGuard, url: &url::Url) -> Result<(), DeliveryOutcome> {
+    let refused = |err: &dyn std::fmt::Display| {
+        DeliveryOutcome::rejected(RejectCode::DestinationRefused, err.to_string())
+    };
+    match url.host() {
+        Some(Host::Ipv4(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
+        Some(Host::Ipv6(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
+        Some(Host::Domain(host)) => {
+            let port = url.port_or_known_default().unwrap_or(443);
+            match resolve_checked(guard, host, port).await {
+                Ok(_) => Ok(()),
+                Err(ResolveError::Refused(err)) => Err(refused(&err)),
+                Err(err @ ResolveError::Lookup { .. }) => Err(DeliveryOutcome::retry(err.to_string())),
+            }
+        }
+        None => Err(DeliveryOutcome::rejected(RejectCode::InvalidDestination, "URL has no host")),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
-use url::{Host, Url};
+use url::Url;
 
 use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health};
 use crate::outcome::{DeliveryOutcome, RejectCode};
@@ -19,7 +19,7 @@ use crate::salesforce::classify::{
 };
 use crate::salesforce::config::{SalesforceConfig, SalesforceConfigError, SalesforceEndpoint};
 use crate::salesforce::request_builder::{self, CollectionCall};
-use crate::ssrf::{DestinationGuard, ResolveError, guarded_client, resolve_checked};
+use crate::ssrf::{check_destination, guarded_client};
 use crate::webhook::classify::{TransportFailure, classify_transport};
 
 /// How long a call waits when the adapter's own concurrency cap is full. The cap frees as
@@ -225,28 +225,6 @@ fn log_outcome(item: &DeliveryItem, outcome: &DeliveryOutcome) {
             reason = other.reason().unwrap_or_default(),
             "salesforce delivery not completed"
         ),
-    }
-}
-
-/// Refuses internal destinations (permanent) and reports unresolvable ones (transient). The
-/// client also resolves through the guard; IP literals never reach a resolver, so they are
-/// checked here.
-async fn check_destination(guard: &DestinationGuard, url: &Url) -> Result<(), DeliveryOutcome> {
-    let refused = |err: &dyn std::fmt::Display| {
-        DeliveryOutcome::rejected(RejectCode::DestinationRefused, err.to_string())
-    };
-    match url.host() {
-        Some(Host::Ipv4(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
-        Some(Host::Ipv6(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
-        Some(Host::Domain(host)) => {
-            let port = url.port_or_known_default().unwrap_or(443);
-            match resolve_checked(guard, host, port).await {
-                Ok(_) => Ok(()),
-                Err(ResolveError::Refused(err)) => Err(refused(&err)),
-                Err(err @ ResolveError::Lookup { .. }) => Err(DeliveryOutcome::retry(err.to_string())),
-            }
-        }
-        None => Err(DeliveryOutcome::rejected(RejectCode::InvalidDestination, "URL has no host")),
     }
 }
 

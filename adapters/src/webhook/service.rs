@@ -7,11 +7,10 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::CONTENT_TYPE;
 use tracing::Instrument;
-use url::Host;
 
 use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health};
 use crate::outcome::{DeliveryOutcome, RejectCode};
-use crate::ssrf::{ResolveError, guarded_client, resolve_checked};
+use crate::ssrf::{check_destination, guarded_client};
 use crate::webhook::classify::{TransportFailure, classify_response, classify_transport};
 use crate::webhook::config::{DeliveryMode, WebhookConfig, WebhookConfigError, WebhookEndpoint};
 use crate::webhook::request_builder::{self, WebhookRequest};
@@ -44,24 +43,7 @@ impl WebhookAdapter {
 
     /// Refuses internal destinations (permanent) and reports unresolvable ones (transient).
     async fn check_destination(&self) -> Result<(), DeliveryOutcome> {
-        let url = &self.endpoint.url;
-        let refused = |err: &dyn std::fmt::Display| {
-            DeliveryOutcome::rejected(RejectCode::DestinationRefused, err.to_string())
-        };
-        let guard = &self.endpoint.guard;
-        match url.host() {
-            Some(Host::Ipv4(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
-            Some(Host::Ipv6(ip)) => guard.check_ip(ip.into()).map_err(|err| refused(&err)),
-            Some(Host::Domain(host)) => {
-                let port = url.port_or_known_default().unwrap_or(443);
-                match resolve_checked(guard, host, port).await {
-                    Ok(_) => Ok(()),
-                    Err(ResolveError::Refused(err)) => Err(refused(&err)),
-                    Err(err @ ResolveError::Lookup { .. }) => Err(DeliveryOutcome::retry(err.to_string())),
-                }
-            }
-            None => Err(DeliveryOutcome::rejected(RejectCode::InvalidDestination, "URL has no host")),
-        }
+        check_destination(&self.endpoint.guard, &self.endpoint.url).await
     }
 
     /// Takes a rate-limit cell, or says when to come back: adapters never wait themselves.
