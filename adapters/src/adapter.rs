@@ -41,4 +41,56 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
 
     /// A cheap check that the downstream is usable, for system health and wave gates.
     fn health(&self) -> BoxFuture<'_, Health>;
+
+    /// The results of work that [`Adapter::deliver`] (or an earlier `collect`) handed out as
+    /// [`DeliveryOutcome::Submitted`] under `ticket`. `batch` holds the items submitted under
+    /// that ticket (mapped again, so the same records); returns one outcome per item, in order.
+    /// An item still being processed comes back `Submitted` again, with the same or a new
+    /// ticket (e.g. a follow-up job for child records once their parents are in).
+    ///
+    /// Adapters that never submit keep the default, which asks the hub to send the items again.
+    fn collect<'a>(&'a self, ticket: &'a str, batch: &'a [DeliveryItem]) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
+        let _ = ticket;
+        Box::pin(async move {
+            batch.iter().map(|_| DeliveryOutcome::retry("this adapter hands out no tickets to collect")).collect()
+        })
+    }
+
+    /// Reads records back from the downstream, for verification: the records of
+    /// `query.object` whose `query.match_field` is one of `query.values`, with `query.fields`.
+    /// Adapters of systems that cannot be read back keep the default.
+    fn read_back<'a>(&'a self, query: &'a ReadBack) -> BoxFuture<'a, Result<Vec<ReadBackRecord>, ReadBackError>> {
+        let _ = query;
+        Box::pin(async { Err(ReadBackError::Unsupported) })
+    }
+}
+
+/// One read-back query: records of `object` whose `match_field` is in `values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBack {
+    /// The downstream's object (an sObject for Salesforce).
+    pub object: String,
+    /// The field the records are found by (an external id).
+    pub match_field: String,
+    /// The values to look for; the adapter splits them into as many queries as it needs.
+    pub values: Vec<String>,
+    /// The fields to read, besides `match_field`.
+    pub fields: Vec<String>,
+}
+
+/// A record read back: its fields by name (`match_field` included). Personal data: never log.
+pub type ReadBackRecord = serde_json::Map<String, serde_json::Value>;
+
+/// Why a read-back gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadBackError {
+    /// This adapter cannot read its downstream back.
+    #[error("this adapter cannot read records back")]
+    Unsupported,
+    /// The downstream could not answer now (network, limits, 5xx); verification tries later.
+    #[error("read-back failed for now: {0}")]
+    Transient(String),
+    /// The query itself was refused (unknown object or field): fix the expectation.
+    #[error("read-back refused: {0}")]
+    Refused(String),
 }

@@ -10,5 +10,5 @@ pub mod ssrf;
 pub mod tls;
 pub mod webhook;
 
-pub use adapter::{Adapter, BoxFuture, DeliveryItem, Health};
+pub use adapter::{Adapter, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord};
 pub use outcome::{DeliveryOutcome, RejectCode};

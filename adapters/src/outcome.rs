@@ -29,6 +29,17 @@ pub enum DeliveryOutcome {
         /// Why, for operators.
         reason: String,
     },
+    /// Accepted for asynchronous processing (a Salesforce Bulk API job): the downstream has
+    /// the item but its result is not known yet. The hub keeps the delivery `submitted` with
+    /// `ticket` and, from `check_after` on, asks [`crate::Adapter::collect`] for the result.
+    /// No attempt is counted until the result arrives.
+    Submitted {
+        /// The adapter's own handle on the work (e.g. a Bulk job id); opaque to the hub, stored
+        /// in the ledger so that another hub or a restarted one can collect it. Never secret.
+        ticket: String,
+        /// When to look again.
+        check_after: Duration,
+    },
     /// A permanent failure; retrying the same item cannot succeed.
     Rejected {
         /// Why, for operators; never contains record data or secrets.
@@ -64,6 +75,16 @@ impl DeliveryOutcome {
         matches!(self, Self::Deferred { .. })
     }
 
+    /// Submitted for asynchronous processing under `ticket`; look again after `check_after`.
+    pub fn submitted(ticket: impl Into<String>, check_after: Duration) -> Self {
+        Self::Submitted { ticket: ticket.into(), check_after }
+    }
+
+    /// True for `Submitted`.
+    pub fn is_submitted(&self) -> bool {
+        matches!(self, Self::Submitted { .. })
+    }
+
     /// True for `Retry`.
     pub fn is_retry(&self) -> bool {
         matches!(self, Self::Retry { .. })
@@ -76,6 +97,7 @@ impl DeliveryOutcome {
             Self::Retry { reason, .. } | Self::Rejected { reason, .. } | Self::Deferred { reason, .. } => {
                 Some(reason)
             }
+            Self::Submitted { .. } => None,
         }
     }
 

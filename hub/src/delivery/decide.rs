@@ -63,6 +63,10 @@ pub fn decide(
             summary: reason.clone(),
         },
         DeliveryOutcome::Deferred { after, .. } => ItemDecision::Deferred { not_before: later(now, *after) },
+        // Placeholder until the ledger has a `submitted` state: look again later.
+        DeliveryOutcome::Submitted { check_after, .. } => {
+            ItemDecision::Deferred { not_before: later(now, *check_after) }
+        }
     }
 }
 
