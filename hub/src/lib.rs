@@ -14,3 +14,4 @@ pub mod queue;
 pub mod routing;
 pub mod serve;
 pub mod store;
+pub mod verify;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod classify;
 pub mod config;
+pub mod read_back;
 pub mod request_builder;
 pub mod service;
 

@@ -14,6 +14,9 @@ pub const SAME_RECORD_DEFER: std::time::Duration = std::time::Duration::from_sec
 /// One Collections upsert: `PATCH .../composite/sobjects/{object}/{external_id_field}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionCall {
+    /// The object's position among the configured objects: calls of a lower rank finish
+    /// before calls of a higher rank start, so parents exist when children look them up.
+    pub rank: usize,
     pub object: String,
     pub external_id_field: String,
     /// Indexes into the batch, in the order of `records`.
@@ -41,7 +44,9 @@ pub struct DeliveryPlan {
 type Tagged = (usize, Map<String, Value>);
 
 /// Groups `batch` by object (the item's `record.attributes.type`, or the first configured
-/// object), in order of first appearance, and splits each group into calls of at most 200.
+/// object), in the order the objects are configured (parents first: a Contact before the
+/// Enrollment__c that looks it up), and splits each group into calls of at most 200. Each
+/// call's [`CollectionCall::rank`] is its object's position in that order.
 ///
 /// An item whose external id equals an earlier item's (same object) is deferred, not sent:
 /// Salesforce fails every record of a request that repeats an external id, and two calls in
@@ -84,10 +89,12 @@ pub fn plan(batch: &[DeliveryItem], objects: &[ObjectTarget]) -> DeliveryPlan {
             }
         }
     }
+    groups.sort_by_key(|(target_index, _)| *target_index);
     for (target_index, records) in groups {
         let target = &objects[target_index];
         for chunk in records.chunks(MAX_COLLECTION_RECORDS) {
             plan.calls.push(CollectionCall {
+                rank: target_index,
                 object: target.object.clone(),
                 external_id_field: target.external_id_field.clone(),
                 items: chunk.iter().map(|(index, _)| *index).collect(),
@@ -126,9 +133,32 @@ fn prepare(
             ));
         }
     };
-    let mut record = item.record.clone();
+    let mut record = relationships_by_name(&item.record);
     record.insert("attributes".into(), json!({"type": objects[target_index].object}));
     Ok((target_index, record))
+}
+
+/// A lookup written as `{"Contact__c": {"Legacy_Id__c": "…"}}` (how the catalog's mappings
+/// name the lookup field) goes on the wire under its relationship name, as Salesforce requires
+/// for a lookup by external id: `Contact__r` for a custom `Contact__c`, `Account` for a
+/// standard `AccountId`. Plain ids stay on the field itself.
+fn relationships_by_name(record: &Map<String, Value>) -> Map<String, Value> {
+    record
+        .iter()
+        .map(|(key, value)| {
+            let by_external_id =
+                matches!(value, Value::Object(fields) if key != "attributes" && fields.len() == 1);
+            let name = if by_external_id { relationship_name(key) } else { None };
+            (name.unwrap_or_else(|| key.clone()), value.clone())
+        })
+        .collect()
+}
+
+fn relationship_name(field: &str) -> Option<String> {
+    if let Some(stem) = field.strip_suffix("__c") {
+        return Some(format!("{stem}__r"));
+    }
+    field.strip_suffix("Id").filter(|stem| !stem.is_empty()).map(str::to_owned)
 }
 
 /// The external id value as Salesforce compares it, when the record has a usable one.
@@ -174,6 +204,27 @@ mod tests {
         assert_eq!(body["records"][0]["attributes"], json!({"type": "Contact"}));
         assert_eq!(body["records"][0]["LastName"], "A");
         assert_eq!(body["records"][1]["Legacy_Id__c"], "c2");
+    }
+
+    #[test]
+    fn parents_come_first_and_lookups_by_external_id_use_the_relationship_name() {
+        let batch = [
+            item(
+                0,
+                json!({"attributes": {"type": "Enrollment__c"}, "Legacy_Id__c": "e1",
+                "Contact__c": {"Platform_User_Id__c": "u-1"}, "Owner__c": "005000000000001AAA"}),
+            ),
+            item(1, json!({"Legacy_Id__c": "c1", "AccountId": {"Legacy_Id__c": "a1"}})),
+        ];
+        let plan = plan(&batch, &objects());
+        let order: Vec<(&str, usize)> =
+            plan.calls.iter().map(|call| (call.object.as_str(), call.rank)).collect();
+        assert_eq!(order, [("Contact", 0), ("Enrollment__c", 1)]);
+        let enrollment = &plan.calls[1].records[0];
+        assert_eq!(enrollment["Contact__r"], json!({"Platform_User_Id__c": "u-1"}));
+        assert!(!enrollment.contains_key("Contact__c"));
+        assert_eq!(enrollment["Owner__c"], "005000000000001AAA", "an id stays on the field");
+        assert_eq!(plan.calls[0].records[0]["Account"], json!({"Legacy_Id__c": "a1"}));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
-use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health};
+use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord};
 use crate::outcome::{DeliveryOutcome, RejectCode};
 use crate::salesforce::auth::{Session, TokenSource};
 use crate::salesforce::classify::{
@@ -75,8 +75,27 @@ impl SalesforceAdapter {
         }
     }
 
+    pub(crate) fn endpoint(&self) -> &SalesforceEndpoint {
+        &self.endpoint
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub(crate) fn note_usage(&self, headers: &reqwest::header::HeaderMap) {
+        self.record_usage(headers);
+    }
+
+    /// A new session after `stale` was refused, its instance URL checked by the guard.
+    pub(crate) async fn renew_session(&self, stale: &Arc<Session>) -> Result<Arc<Session>, DeliveryOutcome> {
+        let session = self.tokens.renew(stale).await.map_err(|failure| classify_token_failure(&failure))?;
+        check_destination(&self.endpoint.guard, &session.instance_url).await?;
+        Ok(session)
+    }
+
     /// A session whose token URL and instance URL both pass the SSRF guard.
-    async fn session(&self) -> Result<Arc<Session>, DeliveryOutcome> {
+    pub(crate) async fn session(&self) -> Result<Arc<Session>, DeliveryOutcome> {
         check_destination(&self.endpoint.guard, &self.endpoint.token_url).await?;
         let session = self.tokens.session().await.map_err(|failure| classify_token_failure(&failure))?;
         check_destination(&self.endpoint.guard, &session.instance_url).await?;
@@ -191,13 +210,16 @@ impl SalesforceAdapter {
         for (index, outcome) in plan.settled {
             outcomes[index] = Some(outcome);
         }
-        // Built eagerly: a closure inside the stream trips rustc's Send inference.
-        let calls: Vec<_> = plan.calls.iter().map(|call| self.upsert(call)).collect();
-        let results: Vec<Vec<DeliveryOutcome>> =
-            stream::iter(calls).buffered(self.endpoint.max_concurrency).collect().await;
-        for (call, call_outcomes) in plan.calls.iter().zip(results) {
-            for (index, outcome) in call.items.iter().zip(call_outcomes) {
-                outcomes[*index] = Some(outcome);
+        // Rank by rank (parents before the children that look them up), each rank's calls
+        // concurrently. Built eagerly: a closure inside the stream trips rustc's Send inference.
+        for rank in plan.calls.chunk_by(|a, b| a.rank == b.rank) {
+            let calls: Vec<_> = rank.iter().map(|call| self.upsert(call)).collect();
+            let results: Vec<Vec<DeliveryOutcome>> =
+                stream::iter(calls).buffered(self.endpoint.max_concurrency).collect().await;
+            for (call, call_outcomes) in rank.iter().zip(results) {
+                for (index, outcome) in call.items.iter().zip(call_outcomes) {
+                    outcomes[*index] = Some(outcome);
+                }
             }
         }
         batch
@@ -237,6 +259,13 @@ impl Adapter for SalesforceAdapter {
             let span = tracing::debug_span!("salesforce_batch", items = batch.len());
             self.deliver_batch(batch).instrument(span).await
         })
+    }
+
+    fn read_back<'a>(
+        &'a self,
+        query: &'a ReadBack,
+    ) -> BoxFuture<'a, Result<Vec<ReadBackRecord>, ReadBackError>> {
+        Box::pin(self.read_back_records(query))
     }
 
     /// Healthy when the token endpoint hands out a session (or one is cached) and both URLs

@@ -10,6 +10,7 @@ mod load;
 mod model;
 mod system;
 mod validate;
+mod verification;
 mod workers;
 
 #[cfg(test)]
@@ -21,4 +22,5 @@ pub use error::{ConfigError, ConfigProblem};
 pub use model::{ApiConfig, ApiToken, DatabaseConfig, HttpConfig, HubConfig, Role};
 pub use system::{AdapterKind, SystemConfig};
 pub use validate::MIN_TOKEN_LEN;
+pub use verification::VerificationConfig;
 pub use workers::WorkersConfig;

@@ -6,6 +6,7 @@ use switchyard_adapters::salesforce::SalesforceConfig;
 use switchyard_adapters::webhook::WebhookConfig;
 
 use super::delivery::{CircuitOverrides, DeliveryOverrides};
+use super::verification::VerificationConfig;
 
 /// The adapter kinds the hub knows, as named by the map's `switchyard.io/adapter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -50,4 +51,6 @@ pub struct SystemConfig {
     pub delivery: DeliveryOverrides,
     /// Overrides of `[circuit]`.
     pub circuit: CircuitOverrides,
+    /// Reading delivered records back against the catalog's expectations.
+    pub verification: VerificationConfig,
 }

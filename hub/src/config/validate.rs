@@ -51,6 +51,9 @@ pub fn validate(config: &HubConfig) -> Vec<ConfigProblem> {
         if system.circuit != CircuitOverrides::default() {
             check_circuit(&format!("{key}.circuit"), &config.circuit_for(id), &mut problem);
         }
+        if let Err(rule) = system.verification.validate() {
+            problem(format!("{key}.verification"), &rule);
+        }
         match (system.adapter, &system.webhook) {
             (Some(AdapterKind::Webhook), None) => {
                 problem(format!("{key}.webhook"), "required when adapter = \"webhook\"");

@@ -24,6 +24,9 @@ pub enum ItemDecision {
     },
     /// Nothing was sent: hand the delivery back, due at `not_before`, without an attempt.
     Deferred { not_before: DateTime<Utc> },
+    /// The downstream took it for asynchronous processing: collect it with `ticket` from
+    /// `check_at` on, without an attempt yet.
+    Submitted { ticket: String, check_at: DateTime<Utc> },
 }
 
 /// Decides one item. `attempt` is this attempt's number since the last redrive (1 for the
@@ -63,9 +66,8 @@ pub fn decide(
             summary: reason.clone(),
         },
         DeliveryOutcome::Deferred { after, .. } => ItemDecision::Deferred { not_before: later(now, *after) },
-        // Placeholder until the ledger has a `submitted` state: look again later.
-        DeliveryOutcome::Submitted { check_after, .. } => {
-            ItemDecision::Deferred { not_before: later(now, *check_after) }
+        DeliveryOutcome::Submitted { ticket, check_after } => {
+            ItemDecision::Submitted { ticket: ticket.clone(), check_at: later(now, *check_after) }
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::metrics::HubMetrics;
 use crate::policy::{Admission, CircuitSnapshot};
 use crate::queue::{DeliveryJob, JobCause, JobHandler, JobQueue, ScheduledJob};
 use crate::store::{
-    AttemptOutcome, AttemptRecord, ClaimedDelivery, Deferral, OutcomeKind, Store, StoreError,
+    AttemptOutcome, AttemptRecord, ClaimedDelivery, Deferral, OutcomeKind, Store, StoreError, Submission,
 };
 
 /// What one step did, for tests, logs and the follow-up jobs.
@@ -35,6 +35,8 @@ pub struct StepReport {
     pub rejected: usize,
     pub dead_lettered: usize,
     pub deferred: usize,
+    /// Taken by the downstream for asynchronous processing; collected later.
+    pub submitted: usize,
     /// Records the ledger ignored (the lease was lost meanwhile).
     pub stale: usize,
     /// The circuit held the batch back until then; nothing was claimed.
@@ -91,21 +93,49 @@ impl Deliverer {
     async fn run_job(self, job: DeliveryJob) {
         let _running = self.in_flight.enter();
         let system = job.system.clone();
+        let mut follow_ups = Vec::new();
         match self.deliver_due(&system, Utc::now()).await {
-            Ok(report) => {
-                if let Some(queue) = &self.queue
-                    && !report.follow_ups.is_empty()
-                    && let Err(err) = queue.push(report.follow_ups).await
-                {
-                    // The sweeper wakes the system again: nothing is lost.
-                    tracing::warn!(%system, error = %err, "could not push follow-up jobs");
-                }
-            }
+            Ok(report) => follow_ups.extend(report.follow_ups),
             // The ledger is unreachable: claimed deliveries (if any) come back when their
             // lease expires, and the sweeper wakes the system. Failing the job would only
             // make apalis re-run it at once.
             Err(err) => tracing::warn!(%system, cause = ?job.cause, error = %err, "delivery step failed"),
         }
+        // Every job of a verified system also looks for due read-backs: one index seek when
+        // there are none, and no separate worker to size and stop.
+        match self.verify_due(&system, Utc::now()).await {
+            Ok(report) => follow_ups.extend(report),
+            Err(err) => tracing::warn!(%system, error = %err, "verification step failed"),
+        }
+        if let Some(queue) = &self.queue
+            && !follow_ups.is_empty()
+            && let Err(err) = queue.push(follow_ups).await
+        {
+            // The sweeper wakes the system again: nothing is lost.
+            tracing::warn!(%system, error = %err, "could not push follow-up jobs");
+        }
+    }
+
+    /// One verification step for `system` at `now`; returns the jobs that keep it going.
+    pub async fn verify_due(
+        &self,
+        system: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ScheduledJob>, StoreError> {
+        let Some(lane) = self.lanes.get(system).filter(|lane| lane.expectations.is_some()) else {
+            return Ok(Vec::new());
+        };
+        let bound = self.lease.mul_f64(0.8);
+        let report =
+            crate::verify::verify_due(&self.store, lane, &self.metrics, self.lease, bound, now).await?;
+        let mut jobs = Vec::new();
+        if report.claimed >= lane.verification.batch_size as usize {
+            jobs.push(ScheduledJob::now(system, JobCause::Verify));
+        }
+        if let Some(at) = report.next_check {
+            jobs.push(ScheduledJob::at(system, JobCause::Verify, at));
+        }
+        Ok(jobs)
     }
 
     /// One step for `system` at `now`. A system without a lane does nothing.
@@ -150,21 +180,34 @@ impl Deliverer {
     ) -> Result<StepReport, StoreError> {
         let mut outcomes: Vec<Option<DeliveryOutcome>> = vec![None; claimed.len()];
         let mut refused: Vec<Option<(&'static str, String)>> = vec![None; claimed.len()];
+        // New deliveries are sent; submitted ones are collected, one call per ticket.
         let mut items: Vec<DeliveryItem> = Vec::with_capacity(claimed.len());
         let mut item_index = Vec::with_capacity(claimed.len());
+        let mut collect: BTreeMap<&str, (Vec<DeliveryItem>, Vec<usize>)> = BTreeMap::new();
         for (index, delivery) in claimed.iter().enumerate() {
             match prepare_guarded(lane, delivery) {
-                Prepared::Send(item) => {
-                    items.push(item);
-                    item_index.push(index);
-                }
+                Prepared::Send(item) => match delivery.ticket.as_deref() {
+                    None => {
+                        items.push(item);
+                        item_index.push(index);
+                    }
+                    Some(ticket) => {
+                        let (group, indexes) = collect.entry(ticket).or_default();
+                        group.push(item);
+                        indexes.push(index);
+                    }
+                },
                 Prepared::Refused { code, reason } => refused[index] = Some((code, reason)),
                 Prepared::Unroutable { reason } => outcomes[index] = Some(DeliveryOutcome::retry(reason)),
             }
         }
 
         let clock = Instant::now();
-        let sent = self.call_adapter(lane, &items).await;
+        let mut sent = self.call_adapter(lane, &items, lane.adapter.deliver(&items)).await;
+        for (ticket, (group, indexes)) in &collect {
+            sent.extend(self.call_adapter(lane, group, lane.adapter.collect(ticket, group)).await);
+            item_index.extend(indexes);
+        }
         let elapsed = clock.elapsed();
         let started_at = now;
         let finished_at = now + chrono::Duration::from_std(elapsed).unwrap_or_default();
@@ -182,19 +225,22 @@ impl Deliverer {
             outcomes[index] = Some(outcome);
         }
 
-        let (mut report, records, deferrals) =
+        let decided =
             record_decisions(lane, worker_id, &claimed, &outcomes, refused, started_at, finished_at);
-        let recorded = self.store.record_outcomes(&records).await?;
+        let mut report = decided.report.clone();
+        let recorded = self.store.record_outcomes(&decided.records).await?;
         report.stale = recorded.stale.len();
-        self.store.defer(&deferrals).await?;
+        self.store.defer(&decided.deferrals).await?;
+        self.store.submit(&decided.submissions).await?;
         self.count(&lane.system, &report);
-        report.follow_ups = follow_ups(lane, &report, &records, &deferrals);
+        report.follow_ups = follow_ups(lane, &report, &decided);
         tracing::debug!(
             delivered = report.delivered,
             retried = report.retried,
             rejected = report.rejected,
             dead_lettered = report.dead_lettered,
             deferred = report.deferred,
+            submitted = report.submitted,
             stale = report.stale,
             "batch recorded"
         );
@@ -203,14 +249,20 @@ impl Deliverer {
 
     /// The adapter call, bounded so that it ends well inside the lease: past the bound every
     /// item is a retry (the downstream may or may not have it; delivery is at-least-once).
-    async fn call_adapter(&self, lane: &SystemLane, items: &[DeliveryItem]) -> Vec<DeliveryOutcome> {
+    /// `call` is the adapter's `deliver` or `collect` of `items`.
+    async fn call_adapter(
+        &self,
+        lane: &SystemLane,
+        items: &[DeliveryItem],
+        call: BoxFuture<'_, Vec<DeliveryOutcome>>,
+    ) -> Vec<DeliveryOutcome> {
         if items.is_empty() {
             return Vec::new();
         }
         let bound = self.lease.mul_f64(0.8);
         // A panicking adapter is a Switchyard bug; the batch is retried on its schedule (and so
         // ends dead-lettered if it keeps panicking) instead of looping on lease expiries.
-        let call = AssertUnwindSafe(lane.adapter.deliver(items)).catch_unwind();
+        let call = AssertUnwindSafe(call).catch_unwind();
         match tokio::time::timeout(bound, call).await {
             Ok(Err(_panic)) => {
                 tracing::error!(system = %lane.system, items = items.len(), "the adapter panicked");
@@ -257,7 +309,14 @@ impl Deliverer {
     }
 }
 
-/// Every claimed delivery's decision as ledger records and deferrals, counted in a report.
+/// Every claimed delivery's decision: ledger records, deferrals and submissions, counted.
+struct Decided {
+    report: StepReport,
+    records: Vec<AttemptRecord>,
+    deferrals: Vec<Deferral>,
+    submissions: Vec<Submission>,
+}
+
 fn record_decisions(
     lane: &SystemLane,
     worker_id: &str,
@@ -266,10 +325,11 @@ fn record_decisions(
     mut refused: Vec<Option<(&'static str, String)>>,
     started_at: DateTime<Utc>,
     finished_at: DateTime<Utc>,
-) -> (StepReport, Vec<AttemptRecord>, Vec<Deferral>) {
+) -> Decided {
     let mut report = StepReport { claimed: claimed.len(), ..StepReport::default() };
     let mut records = Vec::with_capacity(claimed.len());
     let mut deferrals = Vec::new();
+    let mut submissions = Vec::new();
     let mut rng = rand::rng();
     for (index, delivery) in claimed.iter().enumerate() {
         let decision = match (&outcomes[index], refused[index].take()) {
@@ -293,6 +353,15 @@ fn record_decisions(
                     OutcomeKind::Rejected => report.rejected += 1,
                     OutcomeKind::DeadLettered => report.dead_lettered += 1,
                 }
+                let verify = match (&outcome, &lane.expectations) {
+                    (AttemptOutcome::Delivered { .. }, Some(expectations)) => expectations.window(
+                        &delivery.mapping,
+                        &delivery.data,
+                        finished_at,
+                        lane.verification.delay.get(),
+                    ),
+                    _ => None,
+                };
                 records.push(AttemptRecord {
                     delivery_id: delivery.delivery_id.clone(),
                     worker_id: worker_id.to_owned(),
@@ -302,6 +371,7 @@ fn record_decisions(
                     http_status: None,
                     code,
                     summary,
+                    verify,
                 });
             }
             ItemDecision::Deferred { not_before } => {
@@ -312,20 +382,27 @@ fn record_decisions(
                     not_before,
                 });
             }
+            ItemDecision::Submitted { ticket, check_at } => {
+                report.submitted += 1;
+                submissions.push(Submission {
+                    delivery_id: delivery.delivery_id.clone(),
+                    worker_id: worker_id.to_owned(),
+                    ticket,
+                    check_at,
+                });
+            }
         }
     }
 
-    (report, records, deferrals)
+    Decided { report, records, deferrals, submissions }
 }
 
 /// The jobs that keep the work going after a step: a full batch means there may be more now;
-/// retries and deferrals need a job at the earliest time one of them comes due.
-fn follow_ups(
-    lane: &SystemLane,
-    report: &StepReport,
-    records: &[AttemptRecord],
-    deferrals: &[Deferral],
-) -> Vec<ScheduledJob> {
+/// retries and deferrals need a job at the earliest time one of them comes due, submissions
+/// one when their results are to be collected, and deliveries to verify one at their first
+/// read-back.
+fn follow_ups(lane: &SystemLane, report: &StepReport, decided: &Decided) -> Vec<ScheduledJob> {
+    let Decided { records, deferrals, submissions, .. } = decided;
     let mut jobs = Vec::new();
     // Not after deferrals: the adapter's own limit is spent, and claiming the next batch now
     // would only defer it too. The deferral's job below picks the work up again.
@@ -339,6 +416,14 @@ fn follow_ups(
     let earliest = retry_at.chain(deferrals.iter().map(|deferral| deferral.not_before)).min();
     if let Some(at) = earliest {
         jobs.push(ScheduledJob::at(&lane.system, JobCause::Retry, at));
+    }
+    if let Some(at) = submissions.iter().map(|submission| submission.check_at).min() {
+        jobs.push(ScheduledJob::at(&lane.system, JobCause::Collect, at));
+    }
+    if let Some(at) =
+        records.iter().filter_map(|record| record.verify.map(|window| window.first_check_at)).min()
+    {
+        jobs.push(ScheduledJob::at(&lane.system, JobCause::Verify, at));
     }
     jobs
 }

@@ -12,9 +12,10 @@ use switchyard_adapters::webhook::WebhookAdapter;
 use switchyard_contracts::SystemId;
 use switchyard_contracts::mapping::CompiledMapping;
 
-use crate::config::{AdapterKind, DeliveryConfig, HubConfig};
+use crate::config::{AdapterKind, DeliveryConfig, HubConfig, VerificationConfig};
 use crate::policy::{Circuit, RetrySchedule};
 use crate::routing::Routes;
+use crate::verify::SystemExpectations;
 
 /// One configured system, ready to deliver to.
 #[derive(Debug)]
@@ -28,6 +29,9 @@ pub struct SystemLane {
     pub delivery: DeliveryConfig,
     pub schedule: RetrySchedule,
     pub circuit: Mutex<Circuit>,
+    /// The catalog's expectations of this system, when it has some and verification is on.
+    pub expectations: Option<Arc<SystemExpectations>>,
+    pub verification: VerificationConfig,
     /// When the job that wakes this system for its circuit's probe runs, if one is pushed.
     circuit_wake: Mutex<Option<DateTime<Utc>>>,
 }
@@ -53,6 +57,8 @@ impl SystemLane {
         config: &HubConfig,
     ) -> Result<Self, LaneError> {
         let delivery = config.delivery_for(system);
+        let verification =
+            config.systems.get(system).map(|settings| settings.verification.clone()).unwrap_or_default();
         let policy = |rule: String| LaneError::Policy { system: system.clone(), rule };
         let schedule = delivery.retry_schedule().map_err(|err| policy(format!("delivery: {err}")))?;
         let rules = config.circuit_for(system).rules().map_err(|err| policy(format!("circuit: {err}")))?;
@@ -70,6 +76,8 @@ impl SystemLane {
             delivery,
             schedule,
             circuit: Mutex::new(Circuit::new(rules)),
+            expectations: routes.expectations(system).filter(|_| verification.enabled).cloned(),
+            verification,
             circuit_wake: Mutex::new(None),
         })
     }

@@ -1,5 +1,5 @@
 //! The sweeper: on every tick, hands back leases that expired (a worker died or hung), wakes
-//! every system whose due deliveries have no job (a crash between commit and push, a retry
+//! every system whose due deliveries (or due verifications) have no job (a crash between commit and push, a retry
 //! job that fired early, a redrive), deletes finished queue jobs and updates the queue gauge.
 //! It is what makes a lost job harmless: the ledger, not the queue, is the source of truth.
 
@@ -61,7 +61,11 @@ impl Sweeper {
         }
         for swept in &self.systems {
             let system = swept.system.as_str();
-            match self.store.has_due(system, now).await {
+            let due = match self.store.has_due(system, now).await {
+                Ok(false) => self.store.has_verification_due(system, now).await,
+                other => other,
+            };
+            match due {
                 Ok(true) => match top_up(&self.queue, system, swept.concurrency, JobCause::Sweep).await {
                     Ok(pushed) => report.jobs_pushed += pushed,
                     Err(err) => tracing::warn!(%system, error = %err, "sweeper could not wake the system"),

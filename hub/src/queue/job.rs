@@ -25,6 +25,10 @@ pub enum JobCause {
     Circuit,
     /// The sweeper found due deliveries without a job.
     Sweep,
+    /// Results of submitted deliveries (a Bulk API job) are due to be collected.
+    Collect,
+    /// Delivered records are due to be read back against their expectations.
+    Verify,
     /// A cause this hub does not know (a newer hub on the same database pushed it): the job
     /// still runs, since every job does the same work.
     #[serde(other)]

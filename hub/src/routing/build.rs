@@ -18,6 +18,7 @@ use switchyard_dependency_map::{Delivery, DependencyMap};
 
 use super::error::RouteError;
 use crate::config::{AdapterKind, HubConfig};
+use crate::verify::SystemExpectations;
 
 /// One way an event version reaches one system.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Routes {
     by_event: BTreeMap<EventRef, Vec<Route>>,
     adapters: BTreeMap<SystemId, AdapterKind>,
     waiting: BTreeSet<SystemId>,
+    /// The catalog's expectations of each routed system that has some, compiled.
+    expectations: BTreeMap<SystemId, Arc<SystemExpectations>>,
 }
 
 impl Routes {
@@ -58,6 +61,16 @@ impl Routes {
                     }
                 }
                 Err(error) => errors.push(error),
+            }
+            if let Some(system_catalog) = catalog.system(system)
+                && !system_catalog.expectations.is_empty()
+            {
+                match SystemExpectations::compile(&system_catalog.expectations) {
+                    Ok(compiled) => {
+                        routes.expectations.insert(system.clone(), Arc::new(compiled));
+                    }
+                    Err(problem) => errors.push(RouteError::Expectation { system: system.clone(), problem }),
+                }
             }
             for route in system_routes(delivery, catalog, &mut errors) {
                 let event = route.mapping.spec().source.clone();
@@ -93,6 +106,11 @@ impl Routes {
 
     pub fn is_waiting(&self, system: &SystemId) -> bool {
         self.waiting.contains(system)
+    }
+
+    /// The system's compiled expectations, if its catalog has any.
+    pub fn expectations(&self, system: &SystemId) -> Option<&Arc<SystemExpectations>> {
+        self.expectations.get(system)
     }
 }
 

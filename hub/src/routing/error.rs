@@ -28,6 +28,9 @@ pub enum RouteError {
     /// `systems.<id>.adapter` disagrees with the map's `switchyard.io/adapter`.
     #[error("systems.{system}.adapter: `{configured}` but the dependency map says `{on_map}`")]
     AdapterMismatch { system: SystemId, configured: String, on_map: String },
+    /// An expectation of the system's catalog does not compile.
+    #[error("{system}: {problem}")]
+    Expectation { system: SystemId, problem: String },
     /// The map's adapter kind is not one the hub knows.
     #[error("{system}: the hub has no adapter `{adapter}` (known: salesforce, webhook)")]
     UnknownAdapter { system: SystemId, adapter: String },

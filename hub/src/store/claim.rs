@@ -18,14 +18,14 @@ const EVENTS_PER_STATEMENT: usize = 1_000;
 const CLAIM_POSTGRES: &str = "\
     WITH due AS ( \
         SELECT id FROM deliveries \
-        WHERE system = $1 AND state = 'pending' AND next_attempt_at <= $2 \
+        WHERE system = $1 AND state IN ('pending', 'submitted') AND next_attempt_at <= $2 \
         ORDER BY next_attempt_at LIMIT $3 \
         FOR UPDATE SKIP LOCKED) \
     UPDATE deliveries d \
     SET state = 'in_flight', lease_owner = $4, lease_until = $5, updated_at = $2 \
     FROM due WHERE d.id = due.id \
     RETURNING d.id, d.event_row, d.system, d.mapping, d.attempts, \
-        d.attempts_before_redrive, d.lease_until";
+        d.attempts_before_redrive, d.lease_until, d.ticket";
 
 /// SQLite: one statement under the single writer lock (taken by `BEGIN IMMEDIATE`).
 const CLAIM_SQLITE: &str = "\
@@ -33,9 +33,9 @@ const CLAIM_SQLITE: &str = "\
     SET state = 'in_flight', lease_owner = $4, lease_until = $5, updated_at = $2 \
     WHERE id IN ( \
         SELECT id FROM deliveries \
-        WHERE system = $1 AND state = 'pending' AND next_attempt_at <= $2 \
+        WHERE system = $1 AND state IN ('pending', 'submitted') AND next_attempt_at <= $2 \
         ORDER BY next_attempt_at LIMIT $3) \
-    RETURNING id, event_row, system, mapping, attempts, attempts_before_redrive, lease_until";
+    RETURNING id, event_row, system, mapping, attempts, attempts_before_redrive, lease_until, ticket";
 
 #[derive(sqlx::FromRow)]
 struct LeasedRow {
@@ -46,6 +46,7 @@ struct LeasedRow {
     attempts: i64,
     attempts_before_redrive: i64,
     lease_until: DateTime<Utc>,
+    ticket: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -61,7 +62,8 @@ struct EventRow {
 }
 
 impl Store {
-    /// Moves up to `limit` of `system`'s `pending` deliveries due at `now` to `in_flight`,
+    /// Moves up to `limit` of `system`'s `pending` and `submitted` deliveries due at `now` to
+    /// `in_flight` (a submitted one keeps its ticket, so the worker collects it),
     /// leased to `worker_id` until `now + lease`, and returns them (oldest id first) with their
     /// events. Concurrent claimers, in this process or others, never get the same delivery.
     pub async fn claim_due(
@@ -131,6 +133,7 @@ impl Store {
                         time: event.time,
                         legacy_id: event.legacy_id,
                         data: event.data,
+                        ticket: row.ticket,
                     })
                 })
                 .collect();
@@ -139,14 +142,15 @@ impl Store {
         })
     }
 
-    /// Returns `in_flight` deliveries whose lease ended before `now` to `pending`, due at
-    /// once, without spending an attempt (the worker died or hung). Returns how many.
+    /// Returns `in_flight` deliveries whose lease ended before `now` to `pending` (or to
+    /// `submitted`, when they hold a ticket), due at once, without spending an attempt (the
+    /// worker died or hung). Returns how many.
     pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         on_backend!(self, |pool, Db, begin| {
             let released = sqlx::query(
                 "UPDATE deliveries \
-                 SET state = 'pending', lease_owner = NULL, lease_until = NULL, \
-                     next_attempt_at = $1, updated_at = $1 \
+                 SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                     lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_until < $1",
             )
             .bind(now)

@@ -10,7 +10,8 @@ const RELEASE_OWN: &str = "release a stopping worker's leases";
 const HAS_DUE: &str = "look for due deliveries";
 
 impl Store {
-    /// Returns deferred deliveries to `pending`, due at their `not_before`, without spending an
+    /// Returns deferred deliveries to `pending` (or `submitted`, keeping their ticket), due at
+    /// their `not_before`, without spending an
     /// attempt: the downstream never saw them. Like [`Store::record_outcomes`], a deferral only
     /// applies while the delivery is still leased to that worker. Returns how many applied.
     pub async fn defer(&self, deferrals: &[Deferral]) -> Result<u64, StoreError> {
@@ -24,8 +25,8 @@ impl Store {
             for deferral in deferrals {
                 let updated = sqlx::query(
                     "UPDATE deliveries \
-                     SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, \
-                         lease_until = NULL, updated_at = $2 \
+                     SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                         next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
                      WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4",
                 )
                 .bind(deferral.not_before)
@@ -57,8 +58,8 @@ impl Store {
         on_backend!(self, |pool, Db, begin| {
             let released = sqlx::query(
                 "UPDATE deliveries \
-                 SET state = 'pending', lease_owner = NULL, lease_until = NULL, \
-                     next_attempt_at = $1, updated_at = $1 \
+                 SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                     lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_owner LIKE $2 ESCAPE '\\'",
             )
             .bind(now)
@@ -70,13 +71,14 @@ impl Store {
         })
     }
 
-    /// Whether `system` has a `pending` delivery due at `now`: one index seek, cheap enough for
+    /// Whether `system` has a `pending` or `submitted` delivery due at `now`: one index seek, cheap enough for
     /// the sweeper to ask every few seconds whatever the backlog.
     pub async fn has_due(&self, system: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         on_backend!(self, |pool, Db, begin| {
             let found: Option<i32> = sqlx::query_scalar(
                 "SELECT 1 FROM deliveries \
-                 WHERE system = $1 AND state = 'pending' AND next_attempt_at <= $2 LIMIT 1",
+                 WHERE system = $1 AND state IN ('pending', 'submitted') AND next_attempt_at <= $2 \
+                 LIMIT 1",
             )
             .bind(system)
             .bind(now)

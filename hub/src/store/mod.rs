@@ -47,15 +47,19 @@ mod listing;
 mod model;
 mod open;
 mod outcomes;
+mod submissions;
 mod trace;
+mod verifications;
 mod views;
 
 pub use error::StoreError;
 pub use listing::{DeliveryFilter, DeliveryListing};
 pub use model::{
     AttemptOutcome, AttemptRecord, ClaimedDelivery, DeadLetterFilter, Deferral, DeliveryState, NewEvent,
-    OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Verification,
+    OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Submission, Verification,
+    VerifyWindow,
 };
+pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
 };

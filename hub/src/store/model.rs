@@ -15,6 +15,9 @@ pub enum DeliveryState {
     Pending,
     /// Claimed by a worker under a lease.
     InFlight,
+    /// Handed to the downstream for asynchronous processing (a Bulk API job): the result is
+    /// collected from `next_attempt_at` on, with the adapter's ticket.
+    Submitted,
     /// The downstream accepted it; confirmation may follow.
     Delivered,
     /// The downstream refused it for good, with a reason.
@@ -31,9 +34,10 @@ pub enum DeliveryState {
 
 impl DeliveryState {
     /// Every state, in lifecycle order.
-    pub const ALL: [DeliveryState; 8] = [
+    pub const ALL: [DeliveryState; 9] = [
         Self::Pending,
         Self::InFlight,
+        Self::Submitted,
         Self::Delivered,
         Self::Rejected,
         Self::DeadLettered,
@@ -47,6 +51,7 @@ impl DeliveryState {
         match self {
             Self::Pending => "pending",
             Self::InFlight => "in_flight",
+            Self::Submitted => "submitted",
             Self::Delivered => "delivered",
             Self::Rejected => "rejected",
             Self::DeadLettered => "dead_lettered",
@@ -225,6 +230,9 @@ pub struct ClaimedDelivery {
     pub time: Option<DateTime<Utc>>,
     pub legacy_id: Option<String>,
     pub data: Value,
+    /// The adapter's ticket when the delivery was `submitted`: collect its result instead of
+    /// sending it again.
+    pub ticket: Option<String>,
 }
 
 impl fmt::Debug for ClaimedDelivery {
@@ -235,6 +243,7 @@ impl fmt::Debug for ClaimedDelivery {
             .field("mapping", &self.mapping)
             .field("attempts", &self.attempts)
             .field("event_id", &self.event_id)
+            .field("ticket", &self.ticket)
             .finish_non_exhaustive()
     }
 }
@@ -252,6 +261,26 @@ pub struct AttemptRecord {
     pub code: Option<String>,
     /// A short response summary. Must not carry personal data.
     pub summary: String,
+    /// For a delivered item whose expectations are to be read back: when to check first, and
+    /// when it becomes a silent failure if they still do not hold.
+    pub verify: Option<VerifyWindow>,
+}
+
+/// When a delivered delivery's expectations are read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyWindow {
+    pub first_check_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+}
+
+/// A claimed delivery the downstream took for asynchronous processing: it becomes
+/// `submitted` with `ticket`, collected from `check_at` on, without an attempt.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub delivery_id: String,
+    pub worker_id: String,
+    pub ticket: String,
+    pub check_at: DateTime<Utc>,
 }
 
 /// What `record_outcomes` applied and what it ignored.

@@ -13,7 +13,7 @@ use super::{
 };
 
 const OPERATION: &str = "record outcomes";
-/// Records per statement: 9 binds each, well under SQLite's and PostgreSQL's bind limits.
+/// Records per statement: 9 binds each (8 in the update), well under SQLite's and PostgreSQL's bind limits.
 const RECORDS_PER_STATEMENT: usize = 500;
 const VERIFY: &str = "record verification";
 
@@ -33,8 +33,9 @@ impl Store {
             let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
             let mut report = OutcomeReport::default();
             for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-                let mut update =
-                    QueryBuilder::<Db>::new("WITH v (id, owner, state, next_at, reason, downstream_id) AS (");
+                let mut update = QueryBuilder::<Db>::new(
+                    "WITH v (id, owner, state, next_at, reason, downstream_id, verify_at, verify_deadline) AS (",
+                );
                 update.push_values(chunk, |mut row, record| {
                     let next_attempt_at = match &record.outcome {
                         AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
@@ -49,13 +50,17 @@ impl Store {
                         .push_bind(record.outcome.next_state().as_str())
                         .push_bind(next_attempt_at)
                         .push_bind(record.outcome.reason().map(str::to_owned))
-                        .push_bind(downstream_id);
+                        .push_bind(downstream_id)
+                        .push_bind(record.verify.map(|window| window.first_check_at))
+                        .push_bind(record.verify.map(|window| window.deadline));
                 });
                 update.push(
                     ") UPDATE deliveries SET state = v.state, attempts = deliveries.attempts + 1, \
                      next_attempt_at = COALESCE(v.next_at, deliveries.next_attempt_at), \
                      lease_owner = NULL, lease_until = NULL, last_reason = v.reason, \
-                     downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), updated_at = ",
+                     downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), \
+                     ticket = NULL, verify_at = v.verify_at, verify_deadline = v.verify_deadline, \
+                     updated_at = ",
                 );
                 update.push_bind(now);
                 update.push(
@@ -142,7 +147,7 @@ impl Store {
         on_backend!(self, |pool, Db, begin| {
             let updated = sqlx::query(
                 "UPDATE deliveries SET state = $1, last_reason = COALESCE($2, last_reason), \
-                     updated_at = $3 \
+                     verify_at = NULL, verify_deadline = NULL, updated_at = $3 \
                  WHERE id = $4 AND state = 'delivered'",
             )
             .bind(verdict.next_state().as_str())

@@ -6,6 +6,7 @@ mod ingest;
 mod ops_api;
 mod queue;
 mod salesforce_delivery;
+mod salesforce_verification;
 mod sandbox_cli;
 mod serve;
 mod store;

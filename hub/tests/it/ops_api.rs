@@ -134,6 +134,7 @@ impl OpsHub {
                     http_status: Some(503),
                     code: None,
                     summary: "test attempt".into(),
+                    verify: None,
                 })
             })
             .collect();

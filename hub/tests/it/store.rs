@@ -45,6 +45,7 @@ fn record(delivery_id: &str, worker_id: &str, outcome: AttemptOutcome) -> Attemp
         http_status: Some(200),
         code: None,
         summary: "test".into(),
+        verify: None,
     }
 }
 
