@@ -203,9 +203,9 @@ impl Deliverer {
         }
 
         let clock = Instant::now();
-        let mut sent = self.call_adapter(lane, &items, lane.adapter.deliver(&items)).await;
+        let mut sent = self.call_adapter(lane, &items, || lane.adapter.deliver(&items)).await;
         for (ticket, (group, indexes)) in &collect {
-            sent.extend(self.call_adapter(lane, group, lane.adapter.collect(ticket, group)).await);
+            sent.extend(self.call_adapter(lane, group, || lane.adapter.collect(ticket, group)).await);
             item_index.extend(indexes);
         }
         let elapsed = clock.elapsed();
@@ -249,16 +249,18 @@ impl Deliverer {
 
     /// The adapter call, bounded so that it ends well inside the lease: past the bound every
     /// item is a retry (the downstream may or may not have it; delivery is at-least-once).
-    /// `call` is the adapter's `deliver` or `collect` of `items`.
-    async fn call_adapter(
+    /// `call` makes the adapter's `deliver` or `collect` of `items`; it is not called for
+    /// an empty batch.
+    async fn call_adapter<'a>(
         &self,
         lane: &SystemLane,
         items: &[DeliveryItem],
-        call: BoxFuture<'_, Vec<DeliveryOutcome>>,
+        call: impl FnOnce() -> BoxFuture<'a, Vec<DeliveryOutcome>>,
     ) -> Vec<DeliveryOutcome> {
         if items.is_empty() {
             return Vec::new();
         }
+        let call = call();
         let bound = self.lease.mul_f64(0.8);
         // A panicking adapter is a Switchyard bug; the batch is retried on its schedule (and so
         // ends dead-lettered if it keeps panicking) instead of looping on lease expiries.

@@ -10,4 +10,5 @@ mod salesforce_verification;
 mod sandbox_cli;
 mod serve;
 mod store;
+mod submitted;
 mod support;
