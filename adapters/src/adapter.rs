@@ -63,6 +63,12 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
         })
     }
 
+    /// The downstream's API allowance as the adapter last saw it, for metrics; `None` for
+    /// downstreams without one.
+    fn api_usage(&self) -> Option<ApiUsage> {
+        None
+    }
+
     /// Reads records back from the downstream, for verification: the records of
     /// `query.object` whose `query.match_field` is one of `query.values`, with `query.fields`.
     /// Adapters of systems that cannot be read back keep the default.
@@ -73,6 +79,19 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
         let _ = query;
         Box::pin(async { Err(ReadBackError::Unsupported) })
     }
+}
+
+/// A downstream's API allowance (e.g. a Salesforce org's rolling 24 h requests) and this
+/// hub's use of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApiUsage {
+    /// The downstream's usage and allowance as it last reported them (all its clients).
+    pub org_used: Option<u64>,
+    pub org_limit: Option<u64>,
+    /// This hub's calls in the allowance's window.
+    pub own_calls: u64,
+    /// What this hub may spend in the window, once the allowance is known.
+    pub own_budget: Option<u64>,
 }
 
 /// One read-back query: records of `object` whose `match_field` is in `values`.

@@ -10,5 +10,7 @@ pub mod ssrf;
 pub mod tls;
 pub mod webhook;
 
-pub use adapter::{Adapter, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord};
+pub use adapter::{
+    Adapter, ApiUsage, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord,
+};
 pub use outcome::{DeliveryOutcome, RejectCode};

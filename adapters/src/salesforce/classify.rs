@@ -12,8 +12,9 @@ use serde_json::{Map, Value};
 use crate::outcome::{DeliveryOutcome, RejectCode};
 use crate::retry_after::{RetryAfterBounds, parse_retry_after};
 
-/// How long to hold items when the org's rolling 24 h allowance is spent. Salesforce does not
-/// say when the window frees capacity, so the hub comes back hourly.
+/// How long to hold items when the org's rolling 24 h allowance is spent, unless the adapter's
+/// budget says otherwise (its `spent_recheck_secs`). Salesforce does not say when the window
+/// frees capacity.
 pub const DAILY_LIMIT_RETRY_AFTER: Duration = Duration::from_secs(3_600);
 /// How long to back off when too many long-running requests are in flight in the org.
 pub const LONG_TXN_RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -221,11 +222,14 @@ pub fn classify_limit_exceeded(message: &str) -> DeliveryOutcome {
                     .into(),
         }
     } else {
-        // "TotalRequests", and any limit we do not recognise: assume the daily allowance.
-        DeliveryOutcome::Retry {
-            after: Some(DAILY_LIMIT_RETRY_AFTER),
+        // "TotalRequests", and any limit we do not recognise: assume the daily allowance. The
+        // org processed nothing, and retrying sooner cannot help: the items wait without
+        // spending an attempt (and without tripping the circuit), and the adapter's budget
+        // holds every call until then.
+        DeliveryOutcome::Deferred {
+            after: DAILY_LIMIT_RETRY_AFTER,
             reason: "REQUEST_LIMIT_EXCEEDED: the org's daily API allowance is spent (TotalRequests); \
-                     Salesforce does not say when its rolling 24 h window frees capacity, so try again in 1 h"
+                     waiting for its rolling 24 h window to free capacity"
                 .into(),
         }
     }
@@ -430,7 +434,7 @@ mod tests {
                 json!([{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]);
             let daily = outcome(call(status, daily, None));
             assert!(
-                matches!(&daily, DeliveryOutcome::Retry { after: Some(d), reason } if *d == DAILY_LIMIT_RETRY_AFTER && reason.contains("TotalRequests")),
+                matches!(&daily, DeliveryOutcome::Deferred { after, reason } if *after == DAILY_LIMIT_RETRY_AFTER && reason.contains("TotalRequests")),
                 "{daily:?}"
             );
             let long = json!([{"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]);

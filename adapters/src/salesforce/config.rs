@@ -7,6 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::retry_after::RetryAfterBounds;
+use crate::salesforce::budget::BudgetConfig;
 use crate::ssrf::{AllowListError, DestinationGuard};
 
 /// Most records one sObject Collections call accepts.
@@ -62,6 +63,9 @@ pub struct SalesforceConfig {
     /// for the token URL and for the instance URL the token response names.
     #[serde(default)]
     pub allow_list: Vec<String>,
+    /// The hub's share of the org's daily API allowance and an optional call rate.
+    #[serde(default)]
+    pub budget: BudgetConfig,
 }
 
 mod defaults {
@@ -111,6 +115,7 @@ pub struct SalesforceEndpoint {
     pub(crate) max_concurrency: usize,
     pub(crate) retry_after: RetryAfterBounds,
     pub(crate) guard: DestinationGuard,
+    pub(crate) budget: BudgetConfig,
 }
 
 impl SalesforceEndpoint {
@@ -130,6 +135,8 @@ impl SalesforceEndpoint {
 /// A configuration value that cannot be used; the message starts with the TOML key.
 #[derive(Debug, thiserror::Error)]
 pub enum SalesforceConfigError {
+    #[error("{0}")]
+    Budget(&'static str),
     #[error("token_url: not a valid URL")]
     TokenUrlParse(#[source] url::ParseError),
     #[error("token_url: must be an http(s) URL with a host")]
@@ -180,6 +187,7 @@ impl SalesforceConfig {
             retry_after_min_secs: defaults::retry_after_min_secs(),
             retry_after_max_secs: defaults::retry_after_max_secs(),
             allow_list: Vec::new(),
+            budget: BudgetConfig::default(),
         }
     }
 
@@ -207,6 +215,7 @@ impl SalesforceConfig {
         )
         .ok_or(SalesforceConfigError::RetryAfterBounds)?;
         let guard = DestinationGuard::parse(&self.allow_list).map_err(SalesforceConfigError::AllowList)?;
+        self.budget.validate().map_err(SalesforceConfigError::Budget)?;
         Ok(SalesforceEndpoint {
             token_url,
             api_version,
@@ -217,6 +226,7 @@ impl SalesforceConfig {
             max_concurrency: self.max_concurrency,
             retry_after,
             guard,
+            budget: self.budget,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! credentials.
 
 pub mod auth;
+pub mod budget;
 pub mod classify;
 pub mod config;
 pub mod read_back;

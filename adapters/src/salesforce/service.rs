@@ -1,8 +1,8 @@
 //! The Salesforce adapter's IO: destination checks, the session, the concurrency cap, and
 //! the sObject Collections calls.
 
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use futures_util::{StreamExt, stream};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -11,9 +11,12 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
-use crate::adapter::{Adapter, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord};
+use crate::adapter::{
+    Adapter, ApiUsage, BoxFuture, DeliveryItem, Health, ReadBack, ReadBackError, ReadBackRecord,
+};
 use crate::outcome::{DeliveryOutcome, RejectCode};
 use crate::salesforce::auth::{Session, TokenSource};
+use crate::salesforce::budget::{ApiBudget, Held};
 use crate::salesforce::classify::{
     CallFailure, classify_failed_call, classify_results, classify_token_failure, parse_limit_info,
 };
@@ -33,8 +36,8 @@ pub struct SalesforceAdapter {
     client: reqwest::Client,
     tokens: TokenSource,
     in_flight: Semaphore,
-    /// The latest `Sforce-Limit-Info` api-usage: (used, daily limit).
-    api_usage: Mutex<Option<(u64, u64)>>,
+    /// The share of the org's API allowance this hub may spend, and its use so far.
+    budget: ApiBudget,
 }
 
 /// The answer to one call: a status, its headers and body, or a transport failure.
@@ -60,19 +63,20 @@ impl SalesforceAdapter {
             client.clone(),
         );
         let in_flight = Semaphore::new(endpoint.max_concurrency);
-        Ok(Self { endpoint, client, tokens, in_flight, api_usage: Mutex::new(None) })
-    }
-
-    /// The org's API usage from the latest `Sforce-Limit-Info`: (used, daily limit).
-    pub fn api_usage(&self) -> Option<(u64, u64)> {
-        *self.api_usage.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let budget = ApiBudget::new(&endpoint.budget);
+        Ok(Self { endpoint, client, tokens, in_flight, budget })
     }
 
     fn record_usage(&self, headers: &reqwest::header::HeaderMap) {
         let usage = headers.get("sforce-limit-info").and_then(|v| v.to_str().ok()).and_then(parse_limit_info);
-        if let Some(usage) = usage {
-            *self.api_usage.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(usage);
+        if let Some((used, limit)) = usage {
+            self.budget.observe_usage(used, limit);
         }
+    }
+
+    /// Takes one API call from the budget, or says why not and for how long.
+    pub(crate) fn take_call(&self) -> Result<(), Held> {
+        self.budget.try_call(Instant::now())
     }
 
     pub(crate) fn endpoint(&self) -> &SalesforceEndpoint {
@@ -152,6 +156,9 @@ impl SalesforceAdapter {
         let Ok(_permit) = self.in_flight.try_acquire() else {
             return all(DeliveryOutcome::deferred(CONCURRENCY_DEFER, "Salesforce concurrency cap reached"));
         };
+        if let Err(held) = self.take_call() {
+            return all(DeliveryOutcome::deferred(held.after, held.reason));
+        }
         let body = match call.body() {
             Ok(body) => body,
             Err(_) => {
@@ -181,7 +188,15 @@ impl SalesforceAdapter {
                 self.endpoint.retry_after,
             );
             match failure {
-                CallFailure::Outcome(outcome) => return all(outcome),
+                CallFailure::Outcome(outcome) => {
+                    // Only the spent daily allowance is deferred by classification: hold
+                    // every call of this adapter until then, not just this one's items.
+                    if let DeliveryOutcome::Deferred { reason, .. } = outcome {
+                        let after = self.budget.allowance_spent(Instant::now());
+                        return all(DeliveryOutcome::Deferred { after, reason });
+                    }
+                    return all(outcome);
+                }
                 CallFailure::SessionExpired if refreshed => {
                     return all(DeliveryOutcome::rejected(
                         RejectCode::Auth,
@@ -259,6 +274,10 @@ impl Adapter for SalesforceAdapter {
             let span = tracing::debug_span!("salesforce_batch", items = batch.len());
             self.deliver_batch(batch).instrument(span).await
         })
+    }
+
+    fn api_usage(&self) -> Option<ApiUsage> {
+        Some(self.budget.usage(Instant::now()))
     }
 
     fn read_back<'a>(

@@ -150,7 +150,7 @@ async fn a_session_refused_after_one_renewal_is_rejected_without_a_third_call() 
 }
 
 #[tokio::test]
-async fn a_spent_daily_allowance_holds_items_for_an_hour() {
+async fn a_spent_daily_allowance_holds_items_and_every_call_until_the_recheck() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     Mock::given(method("PATCH"))
@@ -165,12 +165,22 @@ async fn a_spent_daily_allowance_holds_items_for_an_hour() {
     let outcomes = adapter.deliver(&sample_items(2)).await;
     for outcome in &outcomes {
         assert!(
-            matches!(outcome, DeliveryOutcome::Retry { after: Some(after), reason }
-                if *after == Duration::from_secs(3600) && reason.contains("TotalRequests")),
+            matches!(outcome, DeliveryOutcome::Deferred { after, reason }
+                if *after == Duration::from_secs(600) && reason.contains("TotalRequests")),
             "{outcome:?}"
         );
     }
-    assert_eq!(adapter.api_usage(), Some((15000, 15000)));
+    let usage = adapter.api_usage().expect("the Salesforce adapter reports its usage");
+    assert_eq!((usage.org_used, usage.org_limit), (Some(15000), Some(15000)));
+    // The next batch is held without a call: the allowance is spent.
+    let held = adapter.deliver(&sample_items(1)).await;
+    assert!(
+        matches!(&held[0], DeliveryOutcome::Deferred { reason, .. } if reason.contains("allowance")),
+        "{held:?}"
+    );
+    let patches =
+        server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PATCH").count();
+    assert_eq!(patches, 1, "no call while the allowance is spent");
 }
 
 #[tokio::test]

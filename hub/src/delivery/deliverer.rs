@@ -215,6 +215,9 @@ impl Deliverer {
             self.metrics.batch_duration(&lane.system, elapsed.as_secs_f64());
             self.metrics.batch_size(&lane.system, items.len() as u64);
         }
+        if let Some(usage) = lane.adapter.api_usage() {
+            self.metrics.api_usage(&lane.system, &usage);
+        }
         if let Some(health) = batch_health(&sent)
             && let Ok(mut circuit) = lane.circuit.lock()
         {

@@ -37,6 +37,12 @@ pub(super) struct VerdictLabels {
     pub(super) verdict: &'static str,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub(super) struct UsageLabels {
+    pub(super) system: String,
+    pub(super) kind: &'static str,
+}
+
 type HistogramFamily = Family<SystemLabels, Histogram, fn() -> Histogram>;
 
 /// The hub's metrics. Cheap to clone: clones share the same registry.
@@ -58,6 +64,7 @@ pub(super) struct Inner {
     circuit_state: Family<SystemLabels, Gauge>,
     circuit_failure_ratio: Family<SystemLabels, Gauge<f64, AtomicU64>>,
     queue_jobs: Gauge,
+    api_usage: Family<UsageLabels, Gauge>,
     /// The latest snapshot per system, for `GET /v1/systems`.
     circuits: Mutex<BTreeMap<String, CircuitSnapshot>>,
 }
@@ -137,6 +144,13 @@ impl HubMetrics {
             "Queue jobs waiting, as last seen by the sweeper",
             queue_jobs.clone(),
         );
+        let api_usage = Family::default();
+        registry.register(
+            "api_usage",
+            "A downstream's API allowance per system (Salesforce's rolling 24 h): org_used and \
+             org_limit as the org last reported them, hub_calls made by this hub and hub_budget it may make",
+            api_usage.clone(),
+        );
         let inner = Inner {
             registry,
             events_accepted,
@@ -149,6 +163,7 @@ impl HubMetrics {
             circuit_state,
             circuit_failure_ratio,
             queue_jobs,
+            api_usage,
             circuits: Mutex::default(),
         };
         Self { inner: Arc::new(inner) }
@@ -205,6 +220,22 @@ impl HubMetrics {
     /// The latest circuit snapshot of every system that reported one.
     pub fn circuits(&self) -> BTreeMap<String, CircuitSnapshot> {
         self.circuits_guard().clone()
+    }
+
+    /// The API allowance an adapter reported after a call.
+    pub fn api_usage(&self, system: &str, usage: &switchyard_adapters::ApiUsage) {
+        let gauges = [
+            ("org_used", usage.org_used),
+            ("org_limit", usage.org_limit),
+            ("hub_calls", Some(usage.own_calls)),
+            ("hub_budget", usage.own_budget),
+        ];
+        for (kind, value) in gauges {
+            if let Some(value) = value {
+                let labels = UsageLabels { system: system.to_owned(), kind };
+                self.inner.api_usage.get_or_create(&labels).set(i64::try_from(value).unwrap_or(i64::MAX));
+            }
+        }
     }
 
     /// Queue jobs waiting (set by the sweeper).

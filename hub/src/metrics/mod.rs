@@ -13,6 +13,7 @@
 //! | `switchyard_circuit_state` | gauge: 0 closed, 1 half-open, 2 open | `system` |
 //! | `switchyard_circuit_failure_ratio` | gauge | `system` |
 //! | `switchyard_queue_jobs` | gauge: queue jobs waiting | |
+//! | `switchyard_api_usage` | gauge: a downstream's API allowance | `system`, `kind` (org_used, org_limit, hub_calls, hub_budget) |
 //! | `switchyard_deliveries` | gauge, from the ledger | `system`, `state` |
 
 mod hub_metrics;

@@ -174,6 +174,13 @@ fn counters_show_with_their_labels_after_recording() {
     metrics.verified("crm", true, 6);
     metrics.verified("crm", false, 1);
     metrics.queue_jobs(12);
+    let usage = switchyard_adapters::ApiUsage {
+        org_used: Some(900),
+        org_limit: Some(15_000),
+        own_calls: 40,
+        own_budget: Some(7_500),
+    };
+    metrics.api_usage("crm", &usage);
 
     let samples = rendered(&metrics, &[]);
     assert_eq!(value(&samples, "switchyard_events_accepted_total", &[]), Some(3.0));
@@ -191,6 +198,11 @@ fn counters_show_with_their_labels_after_recording() {
     };
     assert_eq!((verdict("confirmed"), verdict("silent_failure")), (Some(6.0), Some(1.0)));
     assert_eq!(value(&samples, "switchyard_queue_jobs", &[]), Some(12.0));
+    let usage = |kind| value(&samples, "switchyard_api_usage", &[("system", "crm"), ("kind", kind)]);
+    assert_eq!(
+        [usage("org_used"), usage("org_limit"), usage("hub_calls"), usage("hub_budget")],
+        [Some(900.0), Some(15_000.0), Some(40.0), Some(7_500.0)]
+    );
 }
 
 #[test]

@@ -43,7 +43,11 @@ impl Adapter for JobDownstream {
         })
     }
 
-    fn collect<'a>(&'a self, ticket: &'a str, batch: &'a [DeliveryItem]) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
+    fn collect<'a>(
+        &'a self,
+        ticket: &'a str,
+        batch: &'a [DeliveryItem],
+    ) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
         self.log(&format!("collect {ticket}"), batch);
         Box::pin(async move {
             batch
@@ -51,7 +55,9 @@ impl Adapter for JobDownstream {
                 .map(|item| match (ticket, item.event_id.as_str()) {
                     ("job-1", "user-0") => DeliveryOutcome::Delivered { downstream_id: Some("r-0".into()) },
                     ("job-1", "user-1") => DeliveryOutcome::submitted("job-2", Duration::from_secs(5)),
-                    ("job-1", _) => DeliveryOutcome::rejected(RejectCode::Client, "row failed: REQUIRED_FIELD_MISSING"),
+                    ("job-1", _) => {
+                        DeliveryOutcome::rejected(RejectCode::Client, "row failed: REQUIRED_FIELD_MISSING")
+                    }
                     _ => DeliveryOutcome::Delivered { downstream_id: Some("r-1".into()) },
                 })
                 .collect()
@@ -83,7 +89,8 @@ async fn submitted_deliveries_are_collected_by_ticket_and_survive_a_lost_lease()
             &config,
         )
         .unwrap();
-        let deliverer = Deliverer::new(ledger.store.clone(), vec![lane], "t".into(), LEASE, HubMetrics::new());
+        let deliverer =
+            Deliverer::new(ledger.store.clone(), vec![lane], "t".into(), LEASE, HubMetrics::new());
         let events: Vec<_> = (0..3).map(migrated_user).collect();
         ledger.store.insert_events(&events).await.unwrap();
         let start = Utc::now();
@@ -100,7 +107,11 @@ async fn submitted_deliveries_are_collected_by_ticket_and_survive_a_lost_lease()
         assert_eq!(early.claimed, 0, "nothing to collect before the check time");
 
         let collected = deliverer.deliver_due("lms", start + TimeDelta::seconds(11)).await.unwrap();
-        assert_eq!((collected.delivered, collected.rejected, collected.submitted), (1, 1, 1), "{collected:?}");
+        assert_eq!(
+            (collected.delivered, collected.rejected, collected.submitted),
+            (1, 1, 1),
+            "{collected:?}"
+        );
         assert_eq!(state(&ledger.store, "user-0").await, (DeliveryState::Delivered, 1));
         assert_eq!(state(&ledger.store, "user-2").await, (DeliveryState::Rejected, 1));
         assert_eq!(state(&ledger.store, "user-1").await, (DeliveryState::Submitted, 0));

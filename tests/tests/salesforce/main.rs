@@ -117,8 +117,9 @@ async fn contacts_are_created_then_updated_by_external_id() {
 
     // One Collections call per batch, one token: two data calls in all.
     assert_eq!(sim.stats().api_calls, 2);
-    let (used, limit) = adapter.api_usage().expect("Sforce-Limit-Info was read");
-    assert_eq!((used, limit), (2, sim.stats().api_limit));
+    let usage = adapter.api_usage().expect("Sforce-Limit-Info was read");
+    assert_eq!((usage.org_used, usage.org_limit), (Some(2), Some(sim.stats().api_limit)));
+    assert_eq!(usage.own_calls, 2, "two data calls; token calls do not count against the allowance");
 }
 
 #[tokio::test]
@@ -173,4 +174,47 @@ async fn bad_credentials_reject_every_item_as_auth() {
     let stats = sim.stats();
     assert_eq!(stats.api_calls, 0, "no data call without a token");
     assert!(sim.records("Contact").is_empty());
+}
+
+/// The org's daily allowance runs out mid-migration and comes back: items are held without
+/// spending attempts (and without a call while the allowance is known to be spent), and
+/// delivered once the rolling window frees capacity.
+#[tokio::test]
+async fn the_daily_allowance_is_reached_and_recovered() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut org = OrgConfig::e_learning();
+    org.daily_api_limit = 2;
+    let sim = SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), org).await.expect("simulator");
+    let mut settings = config(&sim, CLIENT_SECRET);
+    settings.budget.share = 1.0;
+    settings.budget.spent_recheck_secs = 1;
+    let adapter = SalesforceAdapter::new(settings).expect("valid config");
+    let contacts = fixture_contacts();
+    let batch = |n: usize| items(&contacts[n..=n]);
+
+    for n in 0..2 {
+        assert!(adapter.deliver(&batch(n)).await[0].is_delivered(), "call {n} fits the allowance");
+    }
+    let held = adapter.deliver(&batch(2)).await;
+    assert!(
+        matches!(&held[0], DeliveryOutcome::Deferred { reason, .. } if reason.contains("2/2")),
+        "the budget read the spent allowance from Sforce-Limit-Info: {held:?}"
+    );
+    assert_eq!(sim.stats().api_calls, 2, "no call while the allowance is spent");
+
+    // A second hub that has not seen the header yet is refused by the org itself.
+    let other = SalesforceAdapter::new(config(&sim, CLIENT_SECRET)).expect("valid config");
+    let refused = other.deliver(&batch(2)).await;
+    assert!(
+        matches!(&refused[0], DeliveryOutcome::Deferred { reason, .. } if reason.contains("TotalRequests")),
+        "{refused:?}"
+    );
+
+    // A day later the window has room again; after the adapter's recheck it calls once more.
+    sim.advance_clock(std::time::Duration::from_secs(24 * 3600 + 1));
+    // The recheck is a time-based hold (1 s here): nothing to await but the time itself.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let recovered = adapter.deliver(&batch(2)).await;
+    assert!(recovered[0].is_delivered(), "{recovered:?}");
+    assert_eq!(sim.records("Contact").len(), 3);
 }
