@@ -2,6 +2,7 @@
 
 mod helpers;
 mod salesforce_automations;
+mod salesforce_bulk;
 mod salesforce_collections;
 mod salesforce_faults;
 mod salesforce_oauth;
