@@ -1,5 +1,5 @@
 //! The Salesforce adapter's IO: destination checks, the session, the concurrency cap, and
-//! the sObject Collections calls.
+//! the sObject Collections calls; batches of `bulk_threshold` items or more go to `bulk`.
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -29,10 +29,10 @@ pub const CONCURRENCY_DEFER: std::time::Duration = std::time::Duration::from_sec
 /// Delivers items to one Salesforce org through sObject Collections upserts by external id.
 #[derive(Debug)]
 pub struct SalesforceAdapter {
-    endpoint: SalesforceEndpoint,
-    client: reqwest::Client,
-    tokens: TokenSource,
-    in_flight: Semaphore,
+    pub(super) endpoint: SalesforceEndpoint,
+    pub(super) client: reqwest::Client,
+    pub(super) tokens: TokenSource,
+    pub(super) in_flight: Semaphore,
     /// The latest `Sforce-Limit-Info` api-usage: (used, daily limit).
     api_usage: Mutex<Option<(u64, u64)>>,
 }
@@ -68,7 +68,7 @@ impl SalesforceAdapter {
         *self.api_usage.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn record_usage(&self, headers: &reqwest::header::HeaderMap) {
+    pub(super) fn record_usage(&self, headers: &reqwest::header::HeaderMap) {
         let usage = headers.get("sforce-limit-info").and_then(|v| v.to_str().ok()).and_then(parse_limit_info);
         if let Some(usage) = usage {
             *self.api_usage.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(usage);
@@ -76,7 +76,7 @@ impl SalesforceAdapter {
     }
 
     /// A session whose token URL and instance URL both pass the SSRF guard.
-    async fn session(&self) -> Result<Arc<Session>, DeliveryOutcome> {
+    pub(super) async fn session(&self) -> Result<Arc<Session>, DeliveryOutcome> {
         check_destination(&self.endpoint.guard, &self.endpoint.token_url).await?;
         let session = self.tokens.session().await.map_err(|failure| classify_token_failure(&failure))?;
         check_destination(&self.endpoint.guard, &session.instance_url).await?;
@@ -213,7 +213,7 @@ impl SalesforceAdapter {
     }
 }
 
-fn log_outcome(item: &DeliveryItem, outcome: &DeliveryOutcome) {
+pub(super) fn log_outcome(item: &DeliveryItem, outcome: &DeliveryOutcome) {
     match outcome {
         DeliveryOutcome::Delivered { .. } => {
             tracing::debug!(delivery_id = %item.delivery_id, event_id = %item.event_id, "delivered to salesforce");
@@ -235,7 +235,25 @@ impl Adapter for SalesforceAdapter {
                 return Vec::new();
             }
             let span = tracing::debug_span!("salesforce_batch", items = batch.len());
+            if batch.len() >= self.endpoint.bulk_threshold {
+                return self.deliver_bulk(batch).instrument(span).await;
+            }
             self.deliver_batch(batch).instrument(span).await
+        })
+    }
+
+    /// Reads the Bulk jobs a ticket names; see [`crate::salesforce::bulk`].
+    fn collect<'a>(
+        &'a self,
+        ticket: &'a str,
+        batch: &'a [DeliveryItem],
+    ) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
+        Box::pin(async move {
+            if batch.is_empty() {
+                return Vec::new();
+            }
+            let span = tracing::debug_span!("salesforce_collect", items = batch.len());
+            self.collect_bulk(ticket, batch).instrument(span).await
         })
     }
 
