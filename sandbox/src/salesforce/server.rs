@@ -287,6 +287,8 @@ fn router(state: SimState) -> Router {
             patch(data_api::upsert_collection),
         )
         .route("/services/data/{version}/query", get(read_api::query))
+        // simple-salesforce asks for `query/?q=`: Salesforce answers both spellings.
+        .route("/services/data/{version}/query/", get(read_api::query))
         .route("/services/data/{version}/query/{locator}", get(read_api::query_more))
         .merge(bulk_api::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
