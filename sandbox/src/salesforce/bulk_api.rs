@@ -135,8 +135,8 @@ async fn upload(
         .into_response();
     }
     // Checked before reading: an unknown job or a closed one never buffers 150 MB.
-    if let Err(response) = open_job(&state, &id) {
-        return response;
+    if let Err(err) = open_job(&state, &id) {
+        return err.into_response();
     }
     let data = match axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await {
         Ok(data) => data,
@@ -164,11 +164,15 @@ async fn upload(
 }
 
 /// The job exists and is Open.
-fn open_job(state: &SimState, id: &str) -> Result<(), Response> {
+fn open_job(state: &SimState, id: &str) -> Result<(), ApiError> {
     match state.lock().bulk.get(id).map(|job| job.state) {
-        None => Err(ApiError::not_found().into_response()),
+        None => Err(ApiError::not_found()),
         Some(JobState::Open) => Ok(()),
-        Some(other) => Err(invalid_state(format!("Upload not allowed: job {id} is {other:?}, not Open"))),
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALIDJOBSTATE",
+            format!("Upload not allowed: job {id} is {other:?}, not Open"),
+        )),
     }
 }
 
