@@ -66,6 +66,13 @@ pub struct SalesforceConfig {
     /// The hub's share of the org's daily API allowance and an optional call rate.
     #[serde(default)]
     pub budget: BudgetConfig,
+    /// A batch of at least this many items goes through Bulk API 2.0 ingest jobs instead of
+    /// sObject Collections (Salesforce recommends Bulk above about 2,000 records).
+    #[serde(default = "defaults::bulk_threshold")]
+    pub bulk_threshold: usize,
+    /// How long the hub waits before it asks for a Bulk job's results (and between asks).
+    #[serde(default = "defaults::bulk_poll_interval_secs")]
+    pub bulk_poll_interval_secs: u64,
 }
 
 mod defaults {
@@ -83,6 +90,12 @@ mod defaults {
     }
     pub fn retry_after_max_secs() -> u64 {
         3_600
+    }
+    pub fn bulk_threshold() -> usize {
+        2_000
+    }
+    pub fn bulk_poll_interval_secs() -> u64 {
+        10
     }
 }
 
@@ -116,6 +129,8 @@ pub struct SalesforceEndpoint {
     pub(crate) retry_after: RetryAfterBounds,
     pub(crate) guard: DestinationGuard,
     pub(crate) budget: BudgetConfig,
+    pub(crate) bulk_threshold: usize,
+    pub(crate) bulk_poll_interval: Duration,
 }
 
 impl SalesforceEndpoint {
@@ -188,6 +203,8 @@ impl SalesforceConfig {
             retry_after_max_secs: defaults::retry_after_max_secs(),
             allow_list: Vec::new(),
             budget: BudgetConfig::default(),
+            bulk_threshold: defaults::bulk_threshold(),
+            bulk_poll_interval_secs: defaults::bulk_poll_interval_secs(),
         }
     }
 
@@ -209,6 +226,12 @@ impl SalesforceConfig {
         if self.max_concurrency == 0 {
             return Err(SalesforceConfigError::Zero { field: "max_concurrency" });
         }
+        if self.bulk_threshold == 0 {
+            return Err(SalesforceConfigError::Zero { field: "bulk_threshold" });
+        }
+        if self.bulk_poll_interval_secs == 0 {
+            return Err(SalesforceConfigError::Zero { field: "bulk_poll_interval_secs" });
+        }
         let retry_after = RetryAfterBounds::new(
             Duration::from_secs(self.retry_after_min_secs),
             Duration::from_secs(self.retry_after_max_secs),
@@ -227,6 +250,8 @@ impl SalesforceConfig {
             retry_after,
             guard,
             budget: self.budget,
+            bulk_threshold: self.bulk_threshold,
+            bulk_poll_interval: Duration::from_secs(self.bulk_poll_interval_secs),
         })
     }
 }
@@ -275,6 +300,8 @@ mod tests {
         assert_eq!(endpoint.max_concurrency, 4);
         assert_eq!(endpoint.retry_after.max(), Duration::from_secs(3600));
         assert_eq!(endpoint.client_secret.expose_secret(), "s3cret");
+        assert_eq!(endpoint.bulk_threshold, 2_000);
+        assert_eq!(endpoint.bulk_poll_interval, Duration::from_secs(10));
     }
 
     #[test]
@@ -318,6 +345,8 @@ mod tests {
             (SalesforceConfig { objects: vec![contact(), contact()], ..base() }, "objects[1].object"),
             (SalesforceConfig { timeout_ms: 0, ..base() }, "timeout_ms"),
             (SalesforceConfig { max_concurrency: 0, ..base() }, "max_concurrency"),
+            (SalesforceConfig { bulk_threshold: 0, ..base() }, "bulk_threshold"),
+            (SalesforceConfig { bulk_poll_interval_secs: 0, ..base() }, "bulk_poll_interval_secs"),
             (SalesforceConfig { retry_after_min_secs: 10, retry_after_max_secs: 5, ..base() }, "retry_after"),
             (SalesforceConfig { allow_list: vec!["10.0.0.0/99".into()], ..base() }, "allow_list"),
         ];

@@ -1,8 +1,12 @@
-//! Salesforce adapter: sObject Collections upserts by external id, with OAuth 2.0 client
-//! credentials.
+//! Salesforce adapter: sObject Collections upserts by external id, Bulk API 2.0 ingest jobs
+//! for large batches (parents before children), with OAuth 2.0 client credentials.
 
 pub mod auth;
 pub mod budget;
+pub mod bulk;
+pub mod bulk_csv;
+pub mod bulk_jobs;
+pub mod bulk_ticket;
 pub mod classify;
 pub mod config;
 pub mod read_back;

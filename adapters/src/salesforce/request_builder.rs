@@ -162,7 +162,7 @@ fn relationship_name(field: &str) -> Option<String> {
 }
 
 /// The external id value as Salesforce compares it, when the record has a usable one.
-fn external_id_key(record: &Map<String, Value>, field: &str) -> Option<String> {
+pub(crate) fn external_id_key(record: &Map<String, Value>, field: &str) -> Option<String> {
     match record.get(field)? {
         Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),

@@ -1,5 +1,5 @@
 //! The Salesforce adapter's IO: destination checks, the session, the concurrency cap, and
-//! the sObject Collections calls.
+//! the sObject Collections calls; batches of `bulk_threshold` items or more go to `bulk`.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -32,12 +32,12 @@ pub const CONCURRENCY_DEFER: std::time::Duration = std::time::Duration::from_sec
 /// Delivers items to one Salesforce org through sObject Collections upserts by external id.
 #[derive(Debug)]
 pub struct SalesforceAdapter {
-    endpoint: SalesforceEndpoint,
-    client: reqwest::Client,
-    tokens: TokenSource,
-    in_flight: Semaphore,
+    pub(super) endpoint: SalesforceEndpoint,
+    pub(super) client: reqwest::Client,
+    pub(super) tokens: TokenSource,
+    pub(super) in_flight: Semaphore,
     /// The share of the org's API allowance this hub may spend, and its use so far.
-    budget: ApiBudget,
+    pub(super) budget: ApiBudget,
 }
 
 /// The answer to one call: a status, its headers and body, or a transport failure.
@@ -67,7 +67,7 @@ impl SalesforceAdapter {
         Ok(Self { endpoint, client, tokens, in_flight, budget })
     }
 
-    fn record_usage(&self, headers: &reqwest::header::HeaderMap) {
+    pub(super) fn record_usage(&self, headers: &reqwest::header::HeaderMap) {
         let usage = headers.get("sforce-limit-info").and_then(|v| v.to_str().ok()).and_then(parse_limit_info);
         if let Some((used, limit)) = usage {
             self.budget.observe_usage(used, limit);
@@ -250,7 +250,7 @@ impl SalesforceAdapter {
     }
 }
 
-fn log_outcome(item: &DeliveryItem, outcome: &DeliveryOutcome) {
+pub(super) fn log_outcome(item: &DeliveryItem, outcome: &DeliveryOutcome) {
     match outcome {
         DeliveryOutcome::Delivered { .. } => {
             tracing::debug!(delivery_id = %item.delivery_id, event_id = %item.event_id, "delivered to salesforce");
@@ -272,6 +272,9 @@ impl Adapter for SalesforceAdapter {
                 return Vec::new();
             }
             let span = tracing::debug_span!("salesforce_batch", items = batch.len());
+            if batch.len() >= self.endpoint.bulk_threshold {
+                return self.deliver_bulk(batch).instrument(span).await;
+            }
             self.deliver_batch(batch).instrument(span).await
         })
     }
@@ -285,6 +288,21 @@ impl Adapter for SalesforceAdapter {
         query: &'a ReadBack,
     ) -> BoxFuture<'a, Result<Vec<ReadBackRecord>, ReadBackError>> {
         Box::pin(self.read_back_records(query))
+    }
+
+    /// Reads the Bulk jobs a ticket names; see [`crate::salesforce::bulk`].
+    fn collect<'a>(
+        &'a self,
+        ticket: &'a str,
+        batch: &'a [DeliveryItem],
+    ) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
+        Box::pin(async move {
+            if batch.is_empty() {
+                return Vec::new();
+            }
+            let span = tracing::debug_span!("salesforce_collect", items = batch.len());
+            self.collect_bulk(ticket, batch).instrument(span).await
+        })
     }
 
     /// Healthy when the token endpoint hands out a session (or one is cached) and both URLs

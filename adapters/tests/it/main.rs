@@ -2,5 +2,6 @@
 
 mod conformance;
 mod salesforce;
+mod salesforce_bulk;
 mod support;
 mod webhook;

@@ -1,5 +1,5 @@
-//! The inspection API for tests and rehearsals: records per object, counters, reset and the
-//! automations' switches, as Rust methods (through `RunningSimulator`) and over HTTP under `/__sim/`.
+//! The inspection API for tests and rehearsals: records per object, counters, reset, the
+//! automations' switches and the Bulk jobs, as Rust methods (through `RunningSimulator`) and over HTTP under `/__sim/`.
 //! It is the simulator's own, needs no session and is not counted as API usage.
 
 use std::collections::BTreeMap;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::automation::{AutomationState, UnknownAutomation};
+use super::bulk_job::BulkJobSummary;
 use super::server::SimState;
 use super::wire_errors::ApiError;
 
@@ -78,6 +79,11 @@ async fn stats_handler(State(state): State<SimState>) -> Json<SimStats> {
     Json(stats(&state))
 }
 
+/// `GET /__sim/bulk/jobs`: every ingest job with its state and counts.
+async fn bulk_jobs(State(state): State<SimState>) -> Json<Vec<BulkJobSummary>> {
+    Json(state.lock().bulk.all().map(|job| job.summary()).collect())
+}
+
 async fn reset(State(state): State<SimState>) -> StatusCode {
     state.reset();
     StatusCode::NO_CONTENT
@@ -128,5 +134,6 @@ pub fn router() -> Router<SimState> {
         .route("/__sim/automations/{name}", post(switch_automation))
         .route("/__sim/records/{object}", get(records))
         .route("/__sim/stats", get(stats_handler))
+        .route("/__sim/bulk/jobs", get(bulk_jobs))
         .route("/__sim/reset", post(reset))
 }

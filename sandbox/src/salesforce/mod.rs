@@ -1,10 +1,14 @@
 //! A Salesforce org simulator: OAuth client credentials, upsert by external id, sObject
 //! Collections, describe and a SOQL subset, the org's field, validation and duplicate rules,
 //! its API allowance, the CRM team's automations (including the ones that fail silently) and
-//! seeded faults and latency, over the Salesforce REST wire format on loopback.
+//! seeded faults and latency, Bulk API 2.0 ingest jobs, over the Salesforce REST wire format on loopback.
 
 pub mod auth;
 pub mod automation;
+pub mod bulk_api;
+pub mod bulk_csv;
+pub mod bulk_job;
+pub mod bulk_process;
 pub mod conditions;
 pub mod data_api;
 pub mod faults;
@@ -22,6 +26,7 @@ pub mod validation;
 pub mod wire_errors;
 
 pub use automation::{AutomationState, UnknownAutomation};
+pub use bulk_job::{BulkJobSummary, JobState};
 pub use faults::FaultConfig;
 pub use inspect::SimStats;
 pub use org_config::{ConnectedApp, FieldConfig, FieldType, ObjectConfig, OrgConfig, OrgConfigError};

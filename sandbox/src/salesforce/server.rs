@@ -18,14 +18,15 @@ use tokio::sync::oneshot;
 
 use super::auth::{self, Sessions};
 use super::automation::{self, AutomationState, Automations, UnknownAutomation};
+use super::bulk_job::{BulkJobSummary, BulkJobs, JobState};
 use super::faults::FaultInjector;
 use super::inspect::{self, SimStats};
 use super::limits::ApiUsage;
 use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
 use super::rules_config::Trigger;
-use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome};
+use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome, WriteKey};
 use super::wire_errors::ApiError;
-use super::{data_api, read_api};
+use super::{bulk_api, data_api, read_api};
 
 /// Everything the org holds while it runs.
 #[derive(Debug)]
@@ -44,6 +45,8 @@ pub struct OrgData {
     pub automations: Automations,
     /// Seeded faults.
     pub faults: FaultInjector,
+    /// Bulk API 2.0 ingest jobs.
+    pub bulk: BulkJobs,
 }
 
 impl OrgData {
@@ -58,6 +61,7 @@ impl OrgData {
             refused_limit: 0,
             automations: Automations::new(org),
             faults: FaultInjector::new(&org.faults),
+            bulk: BulkJobs::default(),
         }
     }
 
@@ -71,10 +75,21 @@ impl OrgData {
         ext_value: &str,
         body: &serde_json::Map<String, Value>,
     ) -> Result<(UpsertOutcome, Vec<Undo>), UpsertFailure> {
+        self.save_keyed(org, object, WriteKey::ExternalId { field: ext_field, value: ext_value }, body)
+    }
+
+    /// [`OrgData::save`] for any write: upsert by external id, insert, or update by id (Bulk jobs).
+    pub fn save_keyed(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        key: WriteKey<'_>,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Vec<Undo>), UpsertFailure> {
         if let Some(locked) = self.faults.lock_row(&object.name) {
             return Err(UpsertFailure::Rejected(vec![locked]));
         }
-        let (outcome, undo) = self.store.upsert(object, ext_field, ext_value, body)?;
+        let (outcome, undo) = self.store.write(object, key, body)?;
         let (id, trigger) = match &outcome {
             UpsertOutcome::Created { id } => (id.clone(), Trigger::Insert),
             UpsertOutcome::Updated { id } => (id.clone(), Trigger::Update),
@@ -229,6 +244,18 @@ impl RunningSimulator {
         self.state.lock().automations.states()
     }
 
+    /// The org's Bulk API ingest jobs, oldest first.
+    pub fn bulk_jobs(&self) -> Vec<BulkJobSummary> {
+        self.state.lock().bulk.all().map(|job| job.summary()).collect()
+    }
+
+    /// Waits until Bulk job `id` ends (JobComplete, Failed or Aborted) and returns that state;
+    /// `None` for an unknown job, or one deleted or reset away while waited on.
+    pub async fn job_finished(&self, id: &str) -> Option<JobState> {
+        let mut changes = self.state.lock().bulk.get(id)?.subscribe();
+        changes.wait_for(|state| state.is_final()).await.ok().map(|state| *state)
+    }
+
     /// Ends every session, as if the session timeout had passed.
     pub fn expire_sessions(&self) {
         self.state.lock().sessions.expire_all();
@@ -260,7 +287,10 @@ fn router(state: SimState) -> Router {
             patch(data_api::upsert_collection),
         )
         .route("/services/data/{version}/query", get(read_api::query))
+        // simple-salesforce asks for `query/?q=`: Salesforce answers both spellings.
+        .route("/services/data/{version}/query/", get(read_api::query))
         .route("/services/data/{version}/query/{locator}", get(read_api::query_more))
+        .merge(bulk_api::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
     Router::new()
         .route("/services/oauth2/token", post(auth::token))

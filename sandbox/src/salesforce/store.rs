@@ -79,6 +79,17 @@ pub enum UpsertFailure {
     MultipleMatches(Vec<String>),
 }
 
+/// Which record a write targets.
+#[derive(Debug, Clone, Copy)]
+pub enum WriteKey<'a> {
+    /// Upsert: the record whose external id field holds `value`, or a new one.
+    ExternalId { field: &'a FieldConfig, value: &'a str },
+    /// Insert: always a new record.
+    New,
+    /// Update: the record with this id, which must exist.
+    Id(&'a str),
+}
+
 /// How to take one applied upsert back.
 #[derive(Debug, Clone)]
 pub struct Undo {
@@ -163,16 +174,32 @@ impl OrgStore {
         ext_value: &str,
         body: &Map<String, Value>,
     ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
-        let matches = self.find_ids(object, ext_field, ext_value);
-        if matches.len() > 1 {
-            return Err(UpsertFailure::MultipleMatches(matches));
-        }
-        let existing = matches.into_iter().next();
+        self.write(object, WriteKey::ExternalId { field: ext_field, value: ext_value }, body)
+    }
+
+    /// Writes one record of `object`: the one `key` names (upsert, update) or a new one (insert).
+    pub fn write(
+        &mut self,
+        object: &ObjectConfig,
+        key: WriteKey<'_>,
+        body: &Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
+        let existing = match key {
+            WriteKey::ExternalId { field, value } => {
+                let matches = self.find_ids(object, field, value);
+                if matches.len() > 1 {
+                    return Err(UpsertFailure::MultipleMatches(matches));
+                }
+                matches.into_iter().next()
+            }
+            WriteKey::New => None,
+            WriteKey::Id(id) => Some(self.existing_id(object, id)?),
+        };
         let mode = if existing.is_some() { WriteMode::Update } else { WriteMode::Insert };
         let mut body = body.clone();
-        if mode == WriteMode::Insert {
-            body.retain(|k, _| !k.eq_ignore_ascii_case(&ext_field.name));
-            body.insert(ext_field.name.clone(), Value::String(ext_value.to_owned()));
+        if let (WriteMode::Insert, WriteKey::ExternalId { field, value }) = (mode, key) {
+            body.retain(|k, _| !k.eq_ignore_ascii_case(&field.name));
+            body.insert(field.name.clone(), Value::String(value.to_owned()));
         }
         let mut checked = check_record(object, &body, mode).map_err(UpsertFailure::Rejected)?;
         let mut errors = Vec::new();
@@ -204,6 +231,26 @@ impl OrgStore {
             return Err(UpsertFailure::Rejected(errors));
         }
         Ok(self.apply(object, existing, checked.values))
+    }
+
+    /// The stored id of the record an update names, or the error Salesforce gives.
+    fn existing_id(&self, object: &ObjectConfig, id: &str) -> Result<String, UpsertFailure> {
+        let fields = vec!["Id".to_owned()];
+        if !is_id_shaped(id) {
+            return Err(UpsertFailure::Rejected(vec![RecordError::new(
+                "MALFORMED_ID",
+                format!("{} ID: id value of incorrect type: {id}", object.name),
+                fields,
+            )]));
+        }
+        match self.record_by_id(&object.name, id) {
+            Some(record) => Ok(record.id.clone()),
+            None => Err(UpsertFailure::Rejected(vec![RecordError::new(
+                "INVALID_CROSS_REFERENCE_KEY",
+                "invalid cross reference id",
+                fields,
+            )])),
+        }
     }
 
     /// The record of `object` with this id (15 or 18 characters).

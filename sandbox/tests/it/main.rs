@@ -1,7 +1,9 @@
 //! Integration tests of the sandbox's partner simulators, over real HTTP on loopback.
 
 mod helpers;
+mod python_client;
 mod salesforce_automations;
+mod salesforce_bulk;
 mod salesforce_collections;
 mod salesforce_faults;
 mod salesforce_oauth;

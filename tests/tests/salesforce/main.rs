@@ -2,6 +2,8 @@
 //! shipped fixtures are created, updated, partly refused, delivered across an expired session,
 //! and refused as a whole for bad credentials. Every check reads the org back.
 
+mod bulk;
+
 use std::net::SocketAddr;
 
 use serde_json::{Map, Value};
