@@ -5,6 +5,7 @@ mod delivery;
 mod ingest;
 mod ops_api;
 mod queue;
+mod salesforce_bulk;
 mod salesforce_delivery;
 mod salesforce_verification;
 mod sandbox_cli;
