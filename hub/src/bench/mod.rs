@@ -12,13 +12,17 @@
 //!    Salesforce, which has no adapter and so stays queued), then the hub started on it and
 //!    left to drain the LMS half: its peak RSS with that many deliveries queued, and the drain
 //!    rate.
+//!
+//! `switchyard bench salesforce` measures the Salesforce path instead (see `salesforce.rs`).
 
 mod child;
 mod noop;
 mod run;
+mod salesforce;
 mod traffic;
 
 pub use child::{ChildError, ChildHub, peak_rss_mib};
 pub use noop::NoopFigures;
+pub use salesforce::{HubRun, LatencyRun, NaiveRun, SalesforceBenchOptions, SalesforceReport, run_salesforce};
 pub use run::{BacklogFigures, BenchError, BenchOptions, BenchReport, EndToEndFigures, run};
 pub use traffic::{routed_user, send_users, user_data, user_event};

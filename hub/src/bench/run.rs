@@ -89,13 +89,13 @@ pub enum BenchError {
     Stuck { limit: Duration, received: usize, expected: usize },
 }
 
-fn prepare<E: std::error::Error + Send + Sync + 'static>(what: &str) -> impl FnOnce(E) -> BenchError + '_ {
+pub(super) fn prepare<E: std::error::Error + Send + Sync + 'static>(what: &str) -> impl FnOnce(E) -> BenchError + '_ {
     move |source| BenchError::Prepare { what: what.to_owned(), source: Box::new(source) }
 }
 
 /// A place for one measurement: a data directory and, on PostgreSQL, a schema of its own
 /// (also the child hub's queue prefix), dropped with [`Place::remove`].
-struct Place {
+pub(super) struct Place {
     data_dir: PathBuf,
     database_url: Option<String>,
     /// `(server URL, schema)` on PostgreSQL.
@@ -104,7 +104,7 @@ struct Place {
 }
 
 impl Place {
-    async fn new(options: &BenchOptions, name: &str) -> Result<Place, BenchError> {
+    pub(super) async fn new(options: &BenchOptions, name: &str) -> Result<Place, BenchError> {
         let data_dir = options.work_dir.join(format!("{name}-{}", Ulid::generate()));
         std::fs::create_dir_all(&data_dir).map_err(prepare("the data directory"))?;
         let mut schema_of_place = None;
@@ -135,7 +135,7 @@ impl Place {
 
     /// Drops the PostgreSQL schema and this place's queue jobs (SQLite's data goes with the
     /// work directory). A failure is reported, not fatal: the figures are already taken.
-    async fn remove(self) {
+    pub(super) async fn remove(self) {
         let Some((base, schema)) = self.schema else { return };
         let dropped = async {
             let admin = Store::open_url(&base).await.map_err(|err| err.to_string())?;
@@ -158,7 +158,11 @@ impl Place {
         }
     }
 
-    async fn store(&self) -> Result<Store, StoreError> {
+    pub(super) fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    pub(super) async fn store(&self) -> Result<Store, StoreError> {
         match &self.database_url {
             Some(url) => Store::open_url(url).await,
             None => Store::open_sqlite(&self.data_dir).await,
@@ -166,18 +170,24 @@ impl Place {
     }
 
     /// A hub config delivering the LMS to `receiver` in batch mode at full speed.
-    fn write_config(&self, receiver: &WebhookReceiver) -> Result<PathBuf, BenchError> {
+    fn write_lms_config(&self, receiver: &WebhookReceiver) -> Result<PathBuf, BenchError> {
+        self.write_config(&format!(
+            "[systems.lms]\nadapter = \"webhook\"\n\
+             [systems.lms.webhook]\nurl = \"{}\"\nsecrets = [\"{SECRET}\"]\nmode = \"batch\"\n\
+             allow_list = [\"127.0.0.0/8\"]\nrate_limit_per_second = 1000000\n",
+            receiver.url(),
+        ))
+    }
+
+    /// A hub config on this place's store and queue with the given `[systems.*]` sections.
+    pub(super) fn write_config(&self, systems: &str) -> Result<PathBuf, BenchError> {
         let database = match &self.database_url {
             Some(url) => format!("[database]\nurl = \"{url}\"\n"),
             None => String::new(),
         };
         let text = format!(
             "{database}[http]\nbody_limit_bytes = 4194304\n\
-             [workers]\npoll_interval = \"10ms\"\nqueue_prefix = \"{prefix}\"\n\
-             [systems.lms]\nadapter = \"webhook\"\n\
-             [systems.lms.webhook]\nurl = \"{}\"\nsecrets = [\"{SECRET}\"]\nmode = \"batch\"\n\
-             allow_list = [\"127.0.0.0/8\"]\nrate_limit_per_second = 1000000\n",
-            receiver.url(),
+             [workers]\npoll_interval = \"10ms\"\nqueue_prefix = \"{prefix}\"\n{systems}",
             prefix = self.queue_prefix,
         );
         let path = self.data_dir.join("switchyard.toml");
@@ -233,7 +243,7 @@ async fn wait_for(receiver: &WebhookReceiver, expected: usize) -> Result<(), Ben
 async fn end_to_end(options: &BenchOptions) -> Result<EndToEndFigures, BenchError> {
     let place = Place::new(options, "e2e").await?;
     let receiver = receiver().await?;
-    let config = place.write_config(&receiver)?;
+    let config = place.write_lms_config(&receiver)?;
     let hub = ChildHub::start(&config, &place.data_dir, &place.data_dir.join("hub.log"))?;
     let run = format!("e2e{}", Ulid::generate());
     let started = Instant::now();
@@ -270,7 +280,7 @@ async fn backlog(options: &BenchOptions, progress: &impl Fn(&str)) -> Result<Bac
     ));
 
     let receiver = receiver().await?;
-    let config = place.write_config(&receiver)?;
+    let config = place.write_lms_config(&receiver)?;
     let draining = Instant::now();
     let hub = ChildHub::start(&config, &place.data_dir, &place.data_dir.join("hub.log"))?;
     wait_for(&receiver, users).await?;

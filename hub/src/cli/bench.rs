@@ -6,10 +6,32 @@ use clap::Args;
 
 use super::Outcome;
 use super::output::{Format, print_error_chain, print_json, runtime};
-use crate::bench::{BenchOptions, BenchReport, run};
+use crate::bench::{BenchOptions, BenchReport, HubRun, SalesforceBenchOptions, SalesforceReport, run, run_salesforce};
+
+/// What `switchyard bench` measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// The hub's queue, end-to-end ingest and delivery, and a backlog (see `crate::bench`).
+    #[default]
+    Hub,
+    /// Learners and enrollments through the hub to the Salesforce org simulator.
+    Salesforce,
+}
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// `hub` (default) or `salesforce`.
+    #[arg(value_enum, default_value_t)]
+    scenario: Scenario,
+    /// salesforce: learners (a Contact and an Enrollment__c each) of the main run.
+    #[arg(long, default_value_t = 50_000)]
+    learners: usize,
+    /// salesforce: learners of the run with the simulator's latency model on; 0 skips it.
+    #[arg(long, default_value_t = 4_000)]
+    latency_learners: usize,
+    /// salesforce: the hub's delivery concurrency (steps at once) for Salesforce.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
     /// No-op apalis jobs for the baseline.
     #[arg(long, default_value_t = 100_000)]
     noop_jobs: usize,
@@ -60,6 +82,27 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
         work_dir: work_dir.unwrap_or_default(),
     };
     let Some(runtime) = runtime() else { return Outcome::Unusable };
+    if args.scenario == Scenario::Salesforce {
+        let options = SalesforceBenchOptions {
+            base: options,
+            learners: args.learners,
+            latency_learners: args.latency_learners,
+            concurrency: args.concurrency.max(1),
+        };
+        return match runtime.block_on(run_salesforce(&options, |step| eprintln!("bench: {step}"))) {
+            Ok(report) => {
+                match args.format {
+                    Format::Json => print_json(&report),
+                    Format::Text => print_salesforce(&report),
+                }
+                Outcome::Clean
+            }
+            Err(err) => {
+                print_error_chain(&err);
+                Outcome::Unusable
+            }
+        };
+    }
     match runtime.block_on(run(&options, |step| eprintln!("bench: {step}"))) {
         Ok(report) => {
             match args.format {
@@ -111,6 +154,48 @@ fn print_text(report: &BenchReport) {
             backlog.drain_seconds,
             backlog.drain_per_second,
             mib(backlog.hub_peak_rss_mib)
+        );
+    }
+}
+
+fn print_salesforce(report: &SalesforceReport) {
+    let run_line = |label: &str, run: &HubRun| {
+        println!(
+            "{label}: {} records in {:.2} s: {:.0} records/s; {} data calls for ceil(records/200) = {} ({:.3}x); hub peak RSS {}",
+            run.records,
+            run.seconds,
+            run.records_per_second,
+            run.data_calls,
+            run.minimum_calls,
+            run.data_calls as f64 / run.minimum_calls.max(1) as f64,
+            run.hub_peak_rss_mib.map_or("n/a".to_owned(), |mib| format!("{mib:.0} MiB")),
+        );
+    };
+    println!("store: {}, hub concurrency {}", report.store, report.concurrency);
+    run_line("(a) collections through the hub, latency off", &report.collections);
+    let naive = &report.naive;
+    println!(
+        "(b) naive client, one call per record: {} records in {:.2} s: {:.0} records/s; {} data calls",
+        naive.records, naive.seconds, naive.records_per_second, naive.data_calls
+    );
+    println!(
+        "    ratio hub : naive = {:.1}x records/s, {:.4}x data calls",
+        report.collections.records_per_second / naive.records_per_second,
+        report.collections.data_calls as f64 / naive.data_calls.max(1) as f64
+    );
+    if let Some(latency) = &report.latency {
+        run_line(
+            &format!(
+                "(c) latency model on ({} ms per call + {} ms per record)",
+                latency.latency_fixed_ms, latency.latency_per_record_ms
+            ),
+            &latency.run,
+        );
+        println!(
+            "    floor at concurrency {}: {:.2} s; time : floor = {:.2}",
+            report.concurrency,
+            latency.floor_seconds,
+            latency.run.seconds / latency.floor_seconds
         );
     }
 }

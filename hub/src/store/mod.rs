@@ -12,8 +12,12 @@
 //!   `attempts_before_redrive` what had been spent when it was last redriven (`redriven_at`).
 //!   `next_attempt_at` says when a `pending` delivery is due; `lease_owner`/`lease_until` say
 //!   who holds an `in_flight` one and until when. `last_reason` keeps the latest failure or
-//!   rejection reason, `downstream_id` the downstream's id once delivered. Indexed by
-//!   (system, state, next_attempt_at) for claiming and (state, updated_at) for dead letters.
+//!   rejection reason, `downstream_id` the downstream's id once delivered. A `submitted`
+//!   delivery (the downstream works on it asynchronously, e.g. a Bulk API job) holds the
+//!   adapter's `ticket` and is due for collecting at `next_attempt_at`. A `delivered` one with
+//!   expectations to read back has `verify_at` (next check) and `verify_deadline` (a silent
+//!   failure if they still do not hold then). Indexed by (system, state, next_attempt_at) for
+//!   claiming, (state, updated_at) for dead letters, and (system, verify_at) where set.
 //! - `attempts`: every attempt, numbered per delivery: times, worker, outcome, HTTP status,
 //!   downstream code and a short summary. Never rewritten: redriving keeps the history.
 //!
@@ -35,8 +39,12 @@
 //! the delivery is still `in_flight` under that worker's lease: a handler that runs twice, or
 //! whose lease was swept and taken by another worker, finds the ledger state and changes
 //! nothing. The sweeper calls [`Store::release_expired_leases`]: an expired lease goes back to
-//! `pending` without spending an attempt. Verification later moves `delivered` to `confirmed`
-//! or `silent_failure` ([`Store::record_verification`]); `held` is reserved for paused waves.
+//! `pending` (or `submitted`, ticket kept) without spending an attempt. Claims take `pending`
+//! and `submitted` deliveries alike; the worker collects the submitted ones by ticket
+//! ([`Store::submit`] records a submission, with no attempt). Verification claims due
+//! `delivered` deliveries by moving `verify_at` past a hold ([`Store::claim_verifications`]),
+//! and moves them to `confirmed` or `silent_failure` ([`Store::apply_verification_steps`]);
+//! `held` is reserved for paused waves.
 
 mod claim;
 mod dead_letters;
