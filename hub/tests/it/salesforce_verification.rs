@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use switchyard::store::DeliveryState;
 
 use crate::support::ledger::ledgers;
-use crate::support::salesforce::{config, contact, deliverer, delivery, enrollment, simulator};
+use crate::support::salesforce::{config, contact, deliverer, delivery, enrollment, payment, simulator};
 
 #[tokio::test]
 async fn a_silent_flow_failure_is_found_by_reading_back_and_recorded_with_its_evidence() {
@@ -74,6 +74,29 @@ async fn an_expectation_that_never_comes_true_is_rechecked_then_a_silent_failure
         let (state, evidence) = delivery(&ledger.store, "enrollment-1").await;
         assert_eq!(state, DeliveryState::SilentFailure);
         assert!(evidence.contains(r#"Status__c = null, expected "Active""#), "{evidence}");
+        ledger.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_learner_with_an_enrollment_and_a_payment_is_delivered_and_confirmed() {
+    for ledger in ledgers().await {
+        let simulator = simulator().await;
+        let config = config(&simulator, "");
+        let deliverer = deliverer(&ledger.store, &config);
+        // The payment and enrollment arrive before their learner: parents still go first.
+        ledger.store.insert_events(&[payment(7), enrollment(7), contact(7, true)]).await.unwrap();
+        let report = deliverer.deliver_due("salesforce", Utc::now()).await.unwrap();
+        assert_eq!(report.delivered, 3, "{report:?}");
+        let payments = simulator.records("Payment__c");
+        let contacts = simulator.records("Contact");
+        assert_eq!(payments[0]["Contact__c"], contacts[0]["Id"], "the payment is linked to the learner");
+        assert_eq!(payments[0]["Amount__c"], 298.5);
+
+        deliverer.verify_due("salesforce", Utc::now() + Duration::seconds(1)).await.unwrap();
+        for event in ["user-7", "enrollment-7", "payment-7"] {
+            assert_eq!(delivery(&ledger.store, event).await.0, DeliveryState::Confirmed, "{event}");
+        }
         ledger.finish().await;
     }
 }

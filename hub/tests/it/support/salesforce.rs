@@ -25,7 +25,8 @@ pub fn config(simulator: &RunningSimulator, extra: &str) -> HubConfig {
          [systems.salesforce.salesforce]\ntoken_url = \"{}/services/oauth2/token\"\n\
          client_id = \"switchyard-sandbox\"\nclient_secret = \"sandbox-secret\"\nallow_list = [\"127.0.0.0/8\"]\n\
          objects = [{{ object = \"Contact\", external_id_field = \"Legacy_Id__c\" }},\n\
-                    {{ object = \"Enrollment__c\", external_id_field = \"Legacy_Id__c\" }}]\n{extra}\n\
+                    {{ object = \"Enrollment__c\", external_id_field = \"Legacy_Id__c\" }},\n\
+                    {{ object = \"Payment__c\", external_id_field = \"Legacy_Id__c\" }}]\n{extra}\n\
          [systems.salesforce.verification]\ndelay = \"0s\"\nrecheck = \"1s\"\n",
         simulator.base_url()
     );
@@ -77,6 +78,24 @@ pub fn enrollment(n: usize) -> NewEvent {
             system: "salesforce".into(),
             mapping: "enrollment-from-enrollment-created-v2".into(),
         }],
+    }
+}
+
+/// A captured payment of learner `n` (two enrollments' worth), routed to Salesforce.
+pub fn payment(n: usize) -> NewEvent {
+    NewEvent {
+        source: "legacy-export".into(),
+        event_id: format!("payment-{n}"),
+        event_type: "payment.captured".into(),
+        version: 1,
+        time: Some(Utc::now()),
+        data: json!({
+            "payment_id": format!("pay-{n}"), "user_id": format!("u-{n}"),
+            "amount": {"amount": "298.50", "currency": "GBP"}, "method": "apple_pay",
+            "captured_at": "2025-09-01T08:00:05Z", "order_ref": format!("ORD-{n}"), "enrollment_ids": [format!("e-{n}")]
+        }),
+        legacy_id: Some(format!("L{n}")),
+        routes: vec![Route { system: "salesforce".into(), mapping: "payment-from-payment-captured".into() }],
     }
 }
 
