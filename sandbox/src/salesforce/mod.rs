@@ -1,4 +1,4 @@
-//! A Salesforce org simulator: OAuth client credentials, upsert by external id, sObject
+//! A Salesforce org simulator: OAuth (client credentials and the JWT bearer flow), upsert by external id, sObject
 //! Collections, describe and a SOQL subset, the org's field, validation and duplicate rules,
 //! its API allowance, the CRM team's automations (including the ones that fail silently) and
 //! seeded faults and latency, over the Salesforce REST wire format on loopback.
@@ -7,9 +7,11 @@ pub mod auth;
 pub mod automation;
 pub mod conditions;
 pub mod data_api;
+pub mod describe_import;
 pub mod faults;
 pub mod ids;
 pub mod inspect;
+pub mod jwt_bearer;
 pub mod limits;
 pub mod org_config;
 pub mod org_rules;
@@ -24,5 +26,7 @@ pub mod wire_errors;
 pub use automation::{AutomationState, UnknownAutomation};
 pub use faults::FaultConfig;
 pub use inspect::SimStats;
-pub use org_config::{ConnectedApp, FieldConfig, FieldType, ObjectConfig, OrgConfig, OrgConfigError};
+pub use org_config::{
+    ConnectedApp, FieldConfig, FieldType, JwtConfig, ObjectConfig, OrgConfig, OrgConfigError,
+};
 pub use server::{RunningSimulator, SalesforceSimulator, SimulatorError};

@@ -111,6 +111,12 @@ impl SimState {
         Instant::now() + offset
     }
 
+    /// The org's wall clock (what a JWT's `exp` is compared with), moved on like `now`.
+    pub fn wall_now(&self) -> std::time::SystemTime {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::time::SystemTime::now() + offset
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, OrgData> {
         // A poisoned lock only means a handler panicked while holding it; the data stays usable.
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -4,6 +4,7 @@ mod helpers;
 mod salesforce_automations;
 mod salesforce_collections;
 mod salesforce_faults;
+mod salesforce_jwt;
 mod salesforce_oauth;
 mod salesforce_org;
 mod salesforce_query;
