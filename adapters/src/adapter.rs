@@ -49,17 +49,27 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
     /// ticket (e.g. a follow-up job for child records once their parents are in).
     ///
     /// Adapters that never submit keep the default, which asks the hub to send the items again.
-    fn collect<'a>(&'a self, ticket: &'a str, batch: &'a [DeliveryItem]) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
+    fn collect<'a>(
+        &'a self,
+        ticket: &'a str,
+        batch: &'a [DeliveryItem],
+    ) -> BoxFuture<'a, Vec<DeliveryOutcome>> {
         let _ = ticket;
         Box::pin(async move {
-            batch.iter().map(|_| DeliveryOutcome::retry("this adapter hands out no tickets to collect")).collect()
+            batch
+                .iter()
+                .map(|_| DeliveryOutcome::retry("this adapter hands out no tickets to collect"))
+                .collect()
         })
     }
 
     /// Reads records back from the downstream, for verification: the records of
     /// `query.object` whose `query.match_field` is one of `query.values`, with `query.fields`.
     /// Adapters of systems that cannot be read back keep the default.
-    fn read_back<'a>(&'a self, query: &'a ReadBack) -> BoxFuture<'a, Result<Vec<ReadBackRecord>, ReadBackError>> {
+    fn read_back<'a>(
+        &'a self,
+        query: &'a ReadBack,
+    ) -> BoxFuture<'a, Result<Vec<ReadBackRecord>, ReadBackError>> {
         let _ = query;
         Box::pin(async { Err(ReadBackError::Unsupported) })
     }

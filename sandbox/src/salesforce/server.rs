@@ -184,8 +184,9 @@ pub struct RunningSimulator {
 }
 
 impl RunningSimulator {
-    /// Moves the org's clock on by `by`: tokens and the rolling API window age as if that much
-    /// time had passed.
+    /// Moves the org's clock on by `by`: tokens, the rolling API window and JWT assertions'
+    /// `exp` age as if that much time had passed (a client signing with the machine's clock
+    /// then sends assertions the org sees as old).
     pub fn advance_clock(&self, by: Duration) {
         let mut offset = self.state.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *offset += by;
