@@ -1,10 +1,12 @@
 //! A Salesforce org simulator: OAuth (client credentials and the JWT bearer flow), upsert by external id, sObject
-//! Collections, describe and a SOQL subset, the org's field, validation and duplicate rules,
+//! Collections, composite requests, describe and a SOQL subset, the org's field, validation and duplicate rules,
 //! its API allowance, the CRM team's automations (including the ones that fail silently) and
 //! seeded faults and latency, over the Salesforce REST wire format on loopback.
 
 pub mod auth;
 pub mod automation;
+pub mod composite;
+pub mod composite_refs;
 pub mod conditions;
 pub mod data_api;
 pub mod describe_import;

@@ -25,7 +25,7 @@ use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
 use super::rules_config::Trigger;
 use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome};
 use super::wire_errors::ApiError;
-use super::{data_api, read_api};
+use super::{composite, data_api, read_api};
 
 /// Everything the org holds while it runs.
 #[derive(Debug)]
@@ -74,7 +74,31 @@ impl OrgData {
         if let Some(locked) = self.faults.lock_row(&object.name) {
             return Err(UpsertFailure::Rejected(vec![locked]));
         }
-        let (outcome, undo) = self.store.upsert(object, ext_field, ext_value, body)?;
+        let saved = self.store.upsert(object, ext_field, ext_value, body)?;
+        Ok(self.after_save(org, object, saved))
+    }
+
+    /// Creates one record as `POST /sobjects/{Object}` does: the lock fault, the rules, the flows.
+    pub fn create(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Vec<Undo>), UpsertFailure> {
+        if let Some(locked) = self.faults.lock_row(&object.name) {
+            return Err(UpsertFailure::Rejected(vec![locked]));
+        }
+        let saved = self.store.insert(object, body)?;
+        Ok(self.after_save(org, object, saved))
+    }
+
+    /// Runs the flows a save triggers; the undo list takes back the save and their effects.
+    fn after_save(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        (outcome, undo): (UpsertOutcome, Undo),
+    ) -> (UpsertOutcome, Vec<Undo>) {
         let (id, trigger) = match &outcome {
             UpsertOutcome::Created { id } => (id.clone(), Trigger::Insert),
             UpsertOutcome::Updated { id } => (id.clone(), Trigger::Update),
@@ -88,7 +112,7 @@ impl OrgData {
             &id,
             trigger,
         ));
-        Ok((outcome, undos))
+        (outcome, undos)
     }
 }
 
@@ -266,6 +290,8 @@ fn router(state: SimState) -> Router {
             "/services/data/{version}/composite/sobjects/{object}/{field}",
             patch(data_api::upsert_collection),
         )
+        .route("/services/data/{version}/sobjects/{object}", post(data_api::create))
+        .route("/services/data/{version}/composite", post(composite::composite))
         .route("/services/data/{version}/query", get(read_api::query))
         .route("/services/data/{version}/query/{locator}", get(read_api::query_more))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_session));

@@ -168,13 +168,34 @@ impl OrgStore {
             return Err(UpsertFailure::MultipleMatches(matches));
         }
         let existing = matches.into_iter().next();
-        let mode = if existing.is_some() { WriteMode::Update } else { WriteMode::Insert };
-        let mut body = body.clone();
-        if mode == WriteMode::Insert {
+        if existing.is_none() {
+            let mut body = body.clone();
             body.retain(|k, _| !k.eq_ignore_ascii_case(&ext_field.name));
             body.insert(ext_field.name.clone(), Value::String(ext_value.to_owned()));
+            return self.write(object, None, &body);
         }
-        let mut checked = check_record(object, &body, mode).map_err(UpsertFailure::Rejected)?;
+        self.write(object, existing, body)
+    }
+
+    /// Creates one record of `object` (`POST /sobjects/{Object}`), with every rule an upsert has.
+    pub fn insert(
+        &mut self,
+        object: &ObjectConfig,
+        body: &Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
+        self.write(object, None, body)
+    }
+
+    /// Checks `body` against the field rules, lookups, uniqueness, validation and duplicate
+    /// rules, then inserts it (`existing` = `None`) or updates the record `existing`.
+    fn write(
+        &mut self,
+        object: &ObjectConfig,
+        existing: Option<String>,
+        body: &Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
+        let mode = if existing.is_some() { WriteMode::Update } else { WriteMode::Insert };
+        let mut checked = check_record(object, body, mode).map_err(UpsertFailure::Rejected)?;
         let mut errors = Vec::new();
         for reference in &checked.references {
             match self.resolve(reference) {

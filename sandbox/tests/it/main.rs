@@ -3,6 +3,7 @@
 mod helpers;
 mod salesforce_automations;
 mod salesforce_collections;
+mod salesforce_composite;
 mod salesforce_faults;
 mod salesforce_jwt;
 mod salesforce_oauth;
