@@ -8,6 +8,7 @@ pub mod automation;
 pub mod composite;
 pub mod composite_refs;
 pub mod conditions;
+pub mod connection;
 pub mod data_api;
 pub mod describe_import;
 pub mod faults;

@@ -26,6 +26,13 @@ pub struct OrgConfig {
     /// The rolling window of the allowance, in seconds (default 24 h).
     #[serde(default = "default_api_window_secs")]
     pub api_window_secs: u64,
+    /// Data calls that may have run `long_request_threshold_ms` or longer at once before new
+    /// calls get `ConcurrentPerOrgLongTxn` (Salesforce: 25; Developer Edition: 5).
+    #[serde(default = "default_max_long_requests")]
+    pub max_long_requests: usize,
+    /// When a running call counts as long (Salesforce: 20 s; tests use a few ms).
+    #[serde(default = "default_long_request_threshold_ms")]
+    pub long_request_threshold_ms: u64,
     /// Records per query page before `nextRecordsUrl` (Salesforce's default is 2,000).
     #[serde(default = "default_query_page_size")]
     pub query_page_size: usize,
@@ -60,6 +67,12 @@ fn default_daily_api_limit() -> u64 {
 }
 fn default_api_window_secs() -> u64 {
     86_400
+}
+fn default_max_long_requests() -> usize {
+    25
+}
+fn default_long_request_threshold_ms() -> u64 {
+    20_000
 }
 fn default_query_page_size() -> usize {
     2000
@@ -365,6 +378,9 @@ impl OrgConfig {
                     }
                 }
             }
+        }
+        if self.max_long_requests == 0 {
+            return bad("max_long_requests must be at least 1".to_owned());
         }
         if self.query_page_size == 0 {
             return bad("query_page_size must be at least 1".to_owned());

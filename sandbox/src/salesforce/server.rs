@@ -8,19 +8,22 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use super::auth::{self, Sessions};
 use super::automation::{self, AutomationState, Automations, UnknownAutomation};
+use super::connection::{ConnectionSwitch, DroppableListener};
 use super::faults::FaultInjector;
 use super::inspect::{self, SimStats};
-use super::limits::ApiUsage;
+use super::limits::{ApiUsage, LongRequests};
 use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
 use super::rules_config::Trigger;
 use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome};
@@ -44,6 +47,10 @@ pub struct OrgData {
     pub automations: Automations,
     /// Seeded faults.
     pub faults: FaultInjector,
+    /// The data calls running now, for the concurrent long-request limit.
+    pub long_requests: LongRequests,
+    /// Data calls refused with `ConcurrentPerOrgLongTxn`.
+    pub refused_long_requests: u64,
 }
 
 impl OrgData {
@@ -58,6 +65,11 @@ impl OrgData {
             refused_limit: 0,
             automations: Automations::new(org),
             faults: FaultInjector::new(&org.faults),
+            long_requests: LongRequests::new(
+                org.max_long_requests,
+                Duration::from_millis(org.long_request_threshold_ms),
+            ),
+            refused_long_requests: 0,
         }
     }
 
@@ -126,6 +138,9 @@ pub struct SimState {
     /// How far the org's clock runs ahead of the machine's: tests and rehearsals move time on
     /// (token expiry, the rolling API window) instead of waiting for it.
     clock_offset: Arc<Mutex<Duration>>,
+    /// How many data calls are running, published for tests that wait for a call to be under
+    /// way instead of sleeping.
+    running_calls: Arc<watch::Sender<usize>>,
 }
 
 impl SimState {
@@ -174,14 +189,17 @@ impl SalesforceSimulator {
             .await
             .map_err(|source| SimulatorError::Bind { addr: listen, source })?;
         let addr = listener.local_addr().map_err(|source| SimulatorError::Bind { addr: listen, source })?;
+        // Connections a handler can drop without answering (the dropped-connection fault).
+        let listener = DroppableListener(listener);
         let org = Arc::new(org);
         let state = SimState {
             data: Arc::new(Mutex::new(OrgData::new(&org))),
             clock_offset: Arc::new(Mutex::new(Duration::ZERO)),
+            running_calls: Arc::new(watch::Sender::new(0)),
             base_url: format!("http://{addr}").into(),
             org,
         };
-        let app = router(state.clone());
+        let app = router(state.clone()).into_make_service_with_connect_info::<ConnectionSwitch>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -260,6 +278,20 @@ impl RunningSimulator {
         self.state.lock().automations.states()
     }
 
+    /// Waits until at least `count` data calls are running (e.g. held by latency or a timeout
+    /// fault), so a test can act while they are under way.
+    pub async fn wait_for_running_calls(&self, count: usize) {
+        let mut running = self.state.running_calls.subscribe();
+        // The sender lives as long as the state, so this only ends when the count is reached.
+        let _ = running.wait_for(|now| *now >= count).await;
+    }
+
+    /// Replaces the seeded fault rates and seed while the org runs (counters start again; the
+    /// latency model and the timeout hold stay as the org config set them).
+    pub fn set_fault_rates(&self, faults: &super::faults::FaultConfig) {
+        self.state.lock().faults = FaultInjector::new(faults);
+    }
+
     /// Ends every session, as if the session timeout had passed.
     pub fn expire_sessions(&self) {
         self.state.lock().sessions.expire_all();
@@ -323,7 +355,73 @@ pub fn parse_version(version: &str) -> Option<f64> {
     number.parse().ok()
 }
 
-/// Data calls need a live session and room in the allowance; each one counts.
+/// A running data call: registered for the long-request limit until it ends, even when its
+/// client goes away and the handler is dropped mid-way.
+struct RunningCall {
+    state: SimState,
+    id: u64,
+}
+
+impl RunningCall {
+    fn started(state: &SimState, data: &OrgData, id: u64) -> Self {
+        state.running_calls.send_replace(data.long_requests.running());
+        Self { state: state.clone(), id }
+    }
+}
+
+impl Drop for RunningCall {
+    fn drop(&mut self) {
+        let mut data = self.state.lock();
+        data.long_requests.finish(self.id);
+        self.state.running_calls.send_replace(data.long_requests.running());
+    }
+}
+
+/// What the checks decided for one data call.
+enum Admission {
+    Refused(Response),
+    /// Runs; `held` answers only after the timeout fault's hold.
+    Runs {
+        call: RunningCall,
+        held: bool,
+    },
+}
+
+/// The checks before a data call runs, in Salesforce's order as far as a client can tell:
+/// session, the seeded transport faults, the long-request limit, then the allowance.
+fn admit(state: &SimState, switch: Option<&ConnectionSwitch>, token: Option<&str>) -> Admission {
+    let now = state.now();
+    let mut data = state.lock();
+    if !token.is_some_and(|t| data.sessions.is_valid(t, now)) {
+        data.refused_invalid_session += 1;
+        return Admission::Refused(ApiError::session_invalid().into_response());
+    }
+    if data.faults.drop_connection() {
+        if let Some(switch) = switch {
+            switch.drop_connection();
+        }
+        // Never written: the connection is gone.
+        return Admission::Refused(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    if data.faults.server_unavailable() {
+        return Admission::Refused(ApiError::server_unavailable().into_response());
+    }
+    let Some(id) = data.long_requests.try_start(now) else {
+        data.refused_long_requests += 1;
+        return Admission::Refused(ApiError::long_requests_exceeded().into_response());
+    };
+    let call = RunningCall::started(state, &data, id);
+    if !data.usage.try_count(now) {
+        data.refused_limit += 1;
+        drop(data);
+        drop(call);
+        return Admission::Refused(ApiError::limit_exceeded().into_response());
+    }
+    let held = data.faults.timeout();
+    Admission::Runs { call, held }
+}
+
+/// Data calls need a live session and room in the limits; each one counts.
 async fn require_session(State(state): State<SimState>, request: Request, next: Next) -> Response {
     let version_ok = request
         .uri()
@@ -335,28 +433,22 @@ async fn require_session(State(state): State<SimState>, request: Request, next: 
     if !version_ok {
         return ApiError::not_found().into_response();
     }
-    let now = state.now();
-    {
-        let mut data = state.lock();
-        let live = access_token(request.headers()).is_some_and(|t| data.sessions.is_valid(t, now));
-        if !live {
-            data.refused_invalid_session += 1;
-            return ApiError::session_invalid().into_response();
-        }
-        if data.faults.server_unavailable() {
-            return ApiError::server_unavailable().into_response();
-        }
-        if !data.usage.try_count(now) {
-            data.refused_limit += 1;
-            return ApiError::limit_exceeded().into_response();
-        }
-    }
+    let switch = request.extensions().get::<ConnectInfo<ConnectionSwitch>>().map(|info| &info.0);
+    let (_call, held) = match admit(&state, switch, access_token(request.headers())) {
+        Admission::Refused(response) => return response,
+        Admission::Runs { call, held } => (call, held),
+    };
     let latency = state.org.faults.fixed_latency();
     if !latency.is_zero() {
         // The latency model, not a test waiting: off unless the org config sets it.
         tokio::time::sleep(latency).await;
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if held {
+        // The timeout fault: the call ran, its answer comes after the client stopped waiting.
+        tokio::time::sleep(state.org.faults.timeout_hold()).await;
+    }
+    response
 }
 
 /// Every response reports the org's API usage.

@@ -45,6 +45,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     }
 
+    /// Too many long-running requests (Salesforce's concurrent long-request limit).
+    pub fn long_requests_exceeded() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+    }
+
     pub fn server_unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -10,5 +10,6 @@ mod salesforce_oauth;
 mod salesforce_org;
 mod salesforce_query;
 mod salesforce_rules;
+mod salesforce_transport;
 mod salesforce_upsert;
 mod webhook_receiver;

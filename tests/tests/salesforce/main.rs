@@ -4,6 +4,7 @@
 //! Every check reads the org back.
 
 mod jwt;
+mod limits;
 
 use std::net::SocketAddr;
 
