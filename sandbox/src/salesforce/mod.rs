@@ -23,6 +23,7 @@ pub mod rules_config;
 pub mod server;
 pub mod soql;
 pub mod store;
+pub mod table;
 pub mod validation;
 pub mod wire_errors;
 

@@ -11,6 +11,7 @@ use super::org_config::{FieldConfig, FieldType, ObjectConfig, OrgConfig};
 use super::server::{OrgData, SimState};
 use super::soql::{self, Condition, Literal};
 use super::store::StoredRecord;
+use super::table::ObjectTable;
 use super::wire_errors::{Answer, ApiError};
 
 fn describe_field(field: &FieldConfig) -> Value {
@@ -206,15 +207,49 @@ pub fn query_in(state: &SimState, data: &mut OrgData, version: &str, q: Option<&
             None => return no_column(&name),
         }
     }
-    let matched: Vec<Value> = data
-        .store
-        .records(&object.name)
-        .iter()
+    let records = data.store.records(&object.name);
+    let indexed = data.store.table(&object.name).and_then(|table| indexed_positions(table, &conditions));
+    let scanned: Box<dyn Iterator<Item = &StoredRecord>> = match indexed {
+        Some(positions) => Box::new(positions.into_iter().filter_map(|p| records.get(p))),
+        None => Box::new(records.iter()),
+    };
+    let matched: Vec<Value> = scanned
         .filter(|r| conditions.iter().all(|c| condition_holds(r, c)))
         .take(parsed.limit.unwrap_or(usize::MAX))
         .map(|r| record_json(version, &object.name, &columns, r))
         .collect();
     page(state, data, version, None, matched, 0)
+}
+
+/// The positions (oldest first) of the only records that can match, from the first condition
+/// on `Id` or an indexed field; `None` when no condition can use an index (then every record
+/// is read). Every condition is still checked on the candidates.
+fn indexed_positions(table: &ObjectTable, conditions: &[(String, Condition)]) -> Option<Vec<usize>> {
+    let (column, literals) = conditions.iter().find_map(|(column, condition)| {
+        let literals: Vec<&Literal> = match condition {
+            Condition::Equals { value, .. } => vec![value],
+            Condition::In { values, .. } => values.iter().collect(),
+        };
+        let usable = (column == "Id" || table.is_indexed(column))
+            && literals.iter().all(|l| matches!(l, Literal::Text(_)));
+        usable.then_some((column, literals))
+    })?;
+    let mut positions: Vec<usize> = Vec::new();
+    for literal in literals {
+        // Indexed fields hold text, which a number or null literal never equals.
+        let Literal::Text(text) = literal else {
+            continue;
+        };
+        if column == "Id" {
+            positions.extend(text.get(..15).and_then(|id| table.by_id.get(id)).copied());
+        } else {
+            positions.extend_from_slice(table.candidates(column, text).unwrap_or_default());
+        }
+    }
+    // Query results keep the store's order; `IN` may name a record twice.
+    positions.sort_unstable();
+    positions.dedup();
+    Some(positions)
 }
 
 /// `GET /services/data/vXX.X/query/{locator}-{offset}`: the next page.
