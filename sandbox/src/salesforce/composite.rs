@@ -187,7 +187,7 @@ fn dispatch(
         .map(|s| s.map(|part| percent_decode_str(part).decode_utf8_lossy().into_owned()).collect())
         .unwrap_or_default();
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let Some(["services", "data", sub_version, rest @ ..]) = Some(path.as_slice()) else {
+    let ["services", "data", sub_version, rest @ ..] = path.as_slice() else {
         return (ApiError::not_found().into(), Vec::new());
     };
     if parse_version(sub_version).is_none() {

@@ -76,6 +76,12 @@ pub fn fill_from_describe(object: &mut ObjectConfig, json: &str) -> Result<(), S
         if field.field_type == "id" {
             continue;
         }
+        // Read-only compound and system fields (`address`, `location`, `anyType`, ...) are
+        // computed by Salesforce and never written by a client; the simulator leaves them out.
+        if !field.createable && !field.updateable && !SUPPORTED_TYPES.contains(&field.field_type.as_str()) {
+            tracing::debug!(object = %described.name, field = %field.name, "read-only field of an unplayed type left out");
+            continue;
+        }
         fields.push(field_config(field)?);
     }
     object.name = described.name;
@@ -86,13 +92,32 @@ pub fn fill_from_describe(object: &mut ObjectConfig, json: &str) -> Result<(), S
     Ok(())
 }
 
+/// The describe types the simulator plays (`FieldType`).
+const SUPPORTED_TYPES: &[&str] = &[
+    "string",
+    "email",
+    "picklist",
+    "reference",
+    "date",
+    "datetime",
+    "boolean",
+    "double",
+    "currency",
+    "percent",
+    "int",
+    "textarea",
+    "phone",
+    "url",
+];
+
 fn field_config(field: DescribeField) -> Result<FieldConfig, String> {
     let field_type: FieldType =
         serde_json::from_value(Value::String(field.field_type.clone())).map_err(|_| {
             format!(
-                "field {}: type {:?} is not one the simulator plays (string, email, picklist, reference, \
-             date, datetime, boolean, double, currency, textarea)",
-                field.name, field.field_type
+                "field {}: type {:?} is not one the simulator plays ({})",
+                field.name,
+                field.field_type,
+                SUPPORTED_TYPES.join(", ")
             )
         })?;
     if field_type.is_text() && field.length == 0 {
@@ -167,6 +192,34 @@ mod tests {
         let last_name = loaded.field("LastName").expect("LastName");
         assert!(last_name.is_required() && last_name.length == 80);
         assert!(loaded.field("Legacy_Id__c").is_some_and(|f| f.external_id && f.unique));
+    }
+
+    #[test]
+    fn read_only_fields_of_unplayed_types_are_left_out_and_phone_int_and_url_load() {
+        let json = serde_json::json!({"name": "Contact", "keyPrefix": "003", "fields": [
+            {"name": "Id", "type": "id", "length": 18, "nillable": false, "createable": false, "updateable": false},
+            {"name": "MailingAddress", "type": "address", "createable": false, "updateable": false},
+            {"name": "LastName", "type": "string", "length": 80, "nillable": false},
+            {"name": "Phone", "type": "phone", "length": 40},
+            {"name": "Website__c", "type": "url", "length": 255},
+            {"name": "Seats__c", "type": "int"},
+            {"name": "Share__c", "type": "percent"},
+        ]});
+        let blank = || ObjectConfig {
+            name: String::new(),
+            key_prefix: String::new(),
+            fields: Vec::new(),
+            describe: None,
+        };
+        let mut object = blank();
+        fill_from_describe(&mut object, &json.to_string()).expect("loads");
+        let names: Vec<&str> = object.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["LastName", "Phone", "Website__c", "Seats__c", "Share__c"]);
+        // A writable field of a type the simulator cannot check is refused, not dropped.
+        let writable =
+            serde_json::json!({"name": "Contact", "fields": [{"name": "Location__c", "type": "location"}]});
+        let err = fill_from_describe(&mut blank(), &writable.to_string()).unwrap_err();
+        assert!(err.starts_with("field Location__c: type \"location\""), "{err}");
     }
 
     #[test]

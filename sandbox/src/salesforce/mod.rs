@@ -1,7 +1,9 @@
-//! A Salesforce org simulator: OAuth (client credentials and the JWT bearer flow), upsert by external id, sObject
-//! Collections, composite requests, describe and a SOQL subset, the org's field, validation and duplicate rules,
-//! its API allowance, the CRM team's automations (including the ones that fail silently) and
-//! seeded faults and latency, over the Salesforce REST wire format on loopback.
+//! A Salesforce org simulator: OAuth (client credentials and the JWT bearer flow), upsert by
+//! external id, create, sObject Collections, composite requests, describe and a SOQL subset,
+//! the org's field, validation and duplicate rules (objects loadable from describe JSON), its
+//! API allowance and concurrent long-request limit, the CRM team's automations (including the
+//! ones that fail silently) and seeded faults (503, lock errors, timeouts, dropped connections)
+//! and latency, over the Salesforce REST wire format on loopback.
 
 pub mod auth;
 pub mod automation;

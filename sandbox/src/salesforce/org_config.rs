@@ -167,7 +167,11 @@ pub enum FieldType {
     Boolean,
     Double,
     Currency,
+    Percent,
+    Int,
     Textarea,
+    Phone,
+    Url,
 }
 
 impl FieldType {
@@ -183,13 +187,25 @@ impl FieldType {
             FieldType::Boolean => "boolean",
             FieldType::Double => "double",
             FieldType::Currency => "currency",
+            FieldType::Percent => "percent",
+            FieldType::Int => "int",
             FieldType::Textarea => "textarea",
+            FieldType::Phone => "phone",
+            FieldType::Url => "url",
         }
     }
 
     /// Whether values are text (and so have a length).
     pub fn is_text(self) -> bool {
-        matches!(self, FieldType::String | FieldType::Email | FieldType::Picklist | FieldType::Textarea)
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Email
+                | FieldType::Picklist
+                | FieldType::Textarea
+                | FieldType::Phone
+                | FieldType::Url
+        )
     }
 }
 
