@@ -1,6 +1,7 @@
 //! How fast the org simulator takes sObject Collections upserts of 200 Contacts (latency off,
 //! the shipped org's rules: unique external ids, the Email duplicate rule) as its store grows,
-//! and a SOQL `IN (...)` read-back of 200 external ids. The hub benchmark needs ≥ 20,000
+//! of 200 Enrollments (lookups by external id, the activation flow), and a SOQL `IN (...)`
+//! read-back of 200 external ids. The hub benchmark needs ≥ 20,000
 //! records/s through the simulator; `cargo bench -p switchyard-sandbox` prints the median.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use switchyard_sandbox::salesforce::{OrgConfig, RunningSimulator, SalesforceSimulator};
+
+// The allocator of the `switchyard` binary, which hosts the simulator in the hub benchmark.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const RECORDS: usize = 200;
 
@@ -59,6 +64,18 @@ fn contacts(batch: u64) -> Value {
     json!({"allOrNone": false, "records": records})
 }
 
+fn enrollments(batch: u64, contact_batch: u64) -> Value {
+    let records: Vec<Value> = (0..RECORDS)
+        .map(|i| {
+            json!({"attributes": {"type": "Enrollment__c"}, "Legacy_Id__c": format!("e-{batch}-{i}"),
+                "Contact__r": {"Legacy_Id__c": format!("{contact_batch}-{i}")}, "Course_Code__c": "RUST-101",
+                "Source_Status__c": "Active", "Enrolled_On__c": "2024-03-01T10:00:00Z", "Price__c": 49.0,
+                "Currency__c": "GBP"})
+        })
+        .collect();
+    json!({"allOrNone": false, "records": records})
+}
+
 fn collections(c: &mut Criterion) {
     let bench = setup();
     let batch = AtomicU64::new(0);
@@ -72,6 +89,31 @@ fn collections(c: &mut Criterion) {
                 let response = bench
                     .http
                     .patch(&url)
+                    .bearer_auth(&bench.token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("PATCH");
+                assert_eq!(response.status(), 200);
+                let results: Vec<Value> = response.json().await.expect("results");
+                assert!(results.iter().all(|r| r["success"] == true), "{:?}", results.first());
+            });
+        })
+    });
+    // Enrollments look their Contact up by external id and run the CRM's activation flow.
+    let contact_batches = batch.load(Ordering::Relaxed).max(1);
+    let enrollment_batch = AtomicU64::new(0);
+    let enrollment_url =
+        format!("{}/services/data/v60.0/composite/sobjects/Enrollment__c/Legacy_Id__c", bench.sim.base_url());
+    group.bench_function("collections_upsert_200_enrollments_with_lookups_and_flow", |b| {
+        b.iter(|| {
+            let n = enrollment_batch.fetch_add(1, Ordering::Relaxed);
+            let body = enrollments(n, n % contact_batches).to_string();
+            bench.runtime.block_on(async {
+                let response = bench
+                    .http
+                    .patch(&enrollment_url)
                     .bearer_auth(&bench.token)
                     .header("content-type", "application/json")
                     .body(body)
