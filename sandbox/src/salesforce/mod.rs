@@ -5,6 +5,7 @@
 //! ones that fail silently) and seeded faults (503, lock errors, timeouts, dropped connections)
 //! and latency, over the Salesforce REST wire format on loopback.
 
+pub mod admission;
 pub mod auth;
 pub mod automation;
 pub mod composite;
