@@ -1,5 +1,6 @@
-//! OAuth 2.0 client credentials through the `oauth2` crate over the workspace's reqwest, and
-//! the cached session (access token + `instance_url`) every data call uses.
+//! The session every data call uses (access token + `instance_url`), cached and renewed once
+//! on `INVALID_SESSION_ID`, from either flow: client credentials through the `oauth2` crate
+//! over the workspace's reqwest, or the JWT bearer flow (`jwt_bearer`), which oauth2 lacks.
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::salesforce::classify::TokenFailure;
+use crate::salesforce::credentials::Credentials;
+use crate::salesforce::jwt_bearer::JwtBearer;
 
 /// Salesforce's non-standard token response fields.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -88,26 +91,36 @@ impl<'c> AsyncHttpClient<'c> for OAuthHttp {
     }
 }
 
+/// How sessions are obtained.
+#[derive(Debug)]
+enum Flow {
+    ClientCredentials(Box<OAuthClient>),
+    JwtBearer(JwtBearer),
+}
+
 /// Fetches and caches the session; one fetch at a time, so a burst of expired calls costs
 /// one token request.
 #[derive(Debug)]
 pub struct TokenSource {
-    client: OAuthClient,
+    flow: Flow,
     http: OAuthHttp,
     cached: Mutex<Option<Arc<Session>>>,
 }
 
 impl TokenSource {
-    pub fn new(
-        token_url: &Url,
-        client_id: &str,
-        client_secret: &SecretString,
-        http: reqwest::Client,
-    ) -> Self {
-        let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
-            .set_client_secret(ClientSecret::new(client_secret.expose_secret().to_owned()))
-            .set_token_uri(TokenUrl::from_url(token_url.clone()));
-        Self { client, http: OAuthHttp(http), cached: Mutex::new(None) }
+    /// A source for the connected app `client_id`, with the flow `credentials` chose.
+    pub fn new(token_url: &Url, client_id: &str, credentials: &Credentials, http: reqwest::Client) -> Self {
+        let flow = match credentials {
+            Credentials::ClientCredentials { client_secret } => Flow::ClientCredentials(Box::new(
+                oauth2::Client::new(ClientId::new(client_id.to_owned()))
+                    .set_client_secret(ClientSecret::new(client_secret.expose_secret().to_owned()))
+                    .set_token_uri(TokenUrl::from_url(token_url.clone())),
+            )),
+            Credentials::JwtBearer { username, audience, key } => {
+                Flow::JwtBearer(JwtBearer::new(token_url, client_id, username, audience, key))
+            }
+        };
+        Self { flow, http: OAuthHttp(http), cached: Mutex::new(None) }
     }
 
     /// The cached session, or a new one.
@@ -137,18 +150,26 @@ impl TokenSource {
     }
 
     async fn fetch(&self) -> Result<Session, TokenFailure> {
-        let response = self.client.exchange_client_credentials().request_async(&self.http).await;
-        let token = response.map_err(|err| token_failure(&err))?;
-        let instance_url = Url::parse(&token.extra_fields().instance_url)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
-            .ok_or(TokenFailure::Unreadable)?;
+        let (access_token, instance_url) = match &self.flow {
+            Flow::ClientCredentials(client) => {
+                let response = client.exchange_client_credentials().request_async(&self.http).await;
+                let token = response.map_err(|err| token_failure(&err))?;
+                (token.access_token().secret().to_owned(), token.extra_fields().instance_url.clone())
+            }
+            Flow::JwtBearer(flow) => flow.fetch(&self.http.0).await?,
+        };
+        let instance_url = parse_instance_url(&instance_url)?;
         tracing::debug!(instance = %instance_url.host_str().unwrap_or_default(), "fetched a Salesforce access token");
-        Ok(Session {
-            access_token: SecretString::from(token.access_token().secret().to_owned()),
-            instance_url,
-        })
+        Ok(Session { access_token: SecretString::from(access_token), instance_url })
     }
+}
+
+/// The token response's `instance_url`, which must be an http(s) URL with a host.
+fn parse_instance_url(raw: &str) -> Result<Url, TokenFailure> {
+    Url::parse(raw)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
+        .ok_or(TokenFailure::Unreadable)
 }
 
 fn token_failure(err: &RequestTokenError<OAuthHttpError, BasicErrorResponse>) -> TokenFailure {

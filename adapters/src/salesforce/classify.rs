@@ -258,6 +258,8 @@ pub enum TokenFailure {
     /// A response that is neither a token nor an OAuth error, or a token without a usable
     /// `instance_url`.
     Unreadable,
+    /// The JWT bearer assertion could not be signed with the configured key.
+    Signing,
 }
 
 /// Refusals are `Rejected(auth)` for every item; everything else retries.
@@ -273,6 +275,10 @@ pub fn classify_token_failure(failure: &TokenFailure) -> DeliveryOutcome {
         TokenFailure::Timeout => DeliveryOutcome::retry("Salesforce token request timed out"),
         TokenFailure::Connect => DeliveryOutcome::retry("could not connect to the Salesforce token endpoint"),
         TokenFailure::Unreadable => DeliveryOutcome::retry("Salesforce token response was unreadable"),
+        TokenFailure::Signing => DeliveryOutcome::rejected(
+            RejectCode::Auth,
+            "the JWT bearer assertion could not be signed with the configured private key",
+        ),
     }
 }
 

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::retry_after::RetryAfterBounds;
 use crate::salesforce::budget::BudgetConfig;
+use crate::salesforce::credentials::{AuthFields, AuthFlow, Credentials, CredentialsError};
 use crate::ssrf::{AllowListError, DestinationGuard};
 
 /// Most records one sObject Collections call accepts.
@@ -35,16 +36,30 @@ impl ObjectTarget {
 #[serde(deny_unknown_fields)]
 pub struct SalesforceConfig {
     /// The org's OAuth token URL (My Domain), e.g.
-    /// `https://acme.my.salesforce.com/services/oauth2/token`. API calls go to the
+    /// `https://acme.my.salesforce.com/services/oauth2/token` (the JWT bearer flow also works
+    /// at `https://login.salesforce.com/services/oauth2/token`). API calls go to the
     /// `instance_url` the token response names.
     pub token_url: String,
     /// REST API version in path form, e.g. `v60.0`.
     #[serde(default = "defaults::api_version")]
     pub api_version: String,
-    /// The connected app's consumer key.
+    /// The connected app's consumer key (the JWT's `iss`).
     pub client_id: String,
-    /// The connected app's consumer secret; never logged.
-    pub client_secret: SecretString,
+    /// `client_credentials` (default) or `jwt_bearer`.
+    #[serde(default)]
+    pub auth: AuthFlow,
+    /// client_credentials: the connected app's consumer secret; never logged.
+    pub client_secret: Option<SecretString>,
+    /// jwt_bearer: the Salesforce username the session runs as (the JWT's `sub`).
+    pub username: Option<String>,
+    /// jwt_bearer: a file holding the RSA private key (PEM) whose certificate is uploaded to
+    /// the connected app.
+    pub private_key_file: Option<String>,
+    /// jwt_bearer: or the name of an environment variable holding that PEM.
+    pub private_key_env: Option<String>,
+    /// jwt_bearer: the JWT's `aud` (default `https://login.salesforce.com`;
+    /// `https://test.salesforce.com` for sandboxes).
+    pub audience: Option<String>,
     /// The objects this system receives. An item names its object in
     /// `record.attributes.type`; an item that names none goes to the first entry.
     pub objects: Vec<ObjectTarget>,
@@ -122,7 +137,7 @@ pub struct SalesforceEndpoint {
     pub(crate) token_url: Url,
     pub(crate) api_version: ApiVersion,
     pub(crate) client_id: String,
-    pub(crate) client_secret: SecretString,
+    pub(crate) credentials: Credentials,
     pub(crate) objects: Vec<ObjectTarget>,
     pub(crate) timeout: Duration,
     pub(crate) max_concurrency: usize,
@@ -160,6 +175,8 @@ pub enum SalesforceConfigError {
     ApiVersion(String),
     #[error("client_id: must not be empty")]
     ClientId,
+    #[error(transparent)]
+    Credentials(CredentialsError),
     #[error("objects: name at least one object")]
     NoObjects,
     #[error("objects[{index}].{field}: {value:?} is not a Salesforce API name")]
@@ -195,7 +212,12 @@ impl SalesforceConfig {
             token_url: token_url.into(),
             api_version: defaults::api_version(),
             client_id: client_id.into(),
-            client_secret,
+            auth: AuthFlow::ClientCredentials,
+            client_secret: Some(client_secret),
+            username: None,
+            private_key_file: None,
+            private_key_env: None,
+            audience: None,
             objects: vec![object],
             timeout_ms: defaults::timeout_ms(),
             max_concurrency: defaults::max_concurrency(),
@@ -205,6 +227,24 @@ impl SalesforceConfig {
             budget: BudgetConfig::default(),
             bulk_threshold: defaults::bulk_threshold(),
             bulk_poll_interval_secs: defaults::bulk_poll_interval_secs(),
+        }
+    }
+
+    /// A configuration with every default that gets sessions through the JWT bearer flow,
+    /// signing with the RSA private key in `private_key_file`.
+    pub fn jwt_bearer(
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        username: impl Into<String>,
+        private_key_file: impl Into<String>,
+        object: ObjectTarget,
+    ) -> Self {
+        Self {
+            auth: AuthFlow::JwtBearer,
+            client_secret: None,
+            username: Some(username.into()),
+            private_key_file: Some(private_key_file.into()),
+            ..Self::new(token_url, client_id, SecretString::from(String::new()), object)
         }
     }
 
@@ -219,6 +259,15 @@ impl SalesforceConfig {
         if self.client_id.trim().is_empty() {
             return Err(SalesforceConfigError::ClientId);
         }
+        let credentials = Credentials::validate(AuthFields {
+            auth: self.auth,
+            client_secret: self.client_secret.as_ref(),
+            username: self.username.as_deref(),
+            private_key_file: self.private_key_file.as_deref(),
+            private_key_env: self.private_key_env.as_deref(),
+            audience: self.audience.as_deref(),
+        })
+        .map_err(SalesforceConfigError::Credentials)?;
         validate_objects(&self.objects)?;
         if self.timeout_ms == 0 {
             return Err(SalesforceConfigError::Zero { field: "timeout_ms" });
@@ -243,7 +292,7 @@ impl SalesforceConfig {
             token_url,
             api_version,
             client_id: self.client_id,
-            client_secret: self.client_secret,
+            credentials,
             objects: self.objects,
             timeout: Duration::from_millis(self.timeout_ms),
             max_concurrency: self.max_concurrency,
@@ -299,7 +348,8 @@ mod tests {
         assert_eq!(endpoint.timeout, Duration::from_secs(30));
         assert_eq!(endpoint.max_concurrency, 4);
         assert_eq!(endpoint.retry_after.max(), Duration::from_secs(3600));
-        assert_eq!(endpoint.client_secret.expose_secret(), "s3cret");
+        assert!(matches!(&endpoint.credentials,
+            Credentials::ClientCredentials { client_secret } if client_secret.expose_secret() == "s3cret"));
         assert_eq!(endpoint.bulk_threshold, 2_000);
         assert_eq!(endpoint.bulk_poll_interval, Duration::from_secs(10));
     }
@@ -354,6 +404,102 @@ mod tests {
             let err = config.validate().unwrap_err();
             assert!(err.to_string().starts_with(field), "{field}: {err}");
         }
+    }
+
+    const TEST_KEY_FILE: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../sandbox/orgs/keys/sandbox-test-only.key.pem");
+
+    fn jwt() -> SalesforceConfig {
+        SalesforceConfig::jwt_bearer(
+            TOKEN_URL,
+            "app",
+            "ops@acme.example",
+            TEST_KEY_FILE,
+            ObjectTarget::new("Contact", "Legacy_Id__c"),
+        )
+    }
+
+    #[test]
+    fn the_jwt_bearer_flow_loads_its_key_from_a_file_or_the_environment() {
+        let endpoint = jwt().validate().expect("valid");
+        assert!(matches!(&endpoint.credentials,
+            Credentials::JwtBearer { username, audience, .. }
+                if username == "ops@acme.example" && audience == "https://login.salesforce.com"));
+        // The key is never printed, neither raw nor validated.
+        let pem = std::fs::read_to_string(TEST_KEY_FILE).expect("the sandbox key is shipped");
+        let body_line = pem.lines().nth(1).expect("PEM body");
+        assert!(!format!("{endpoint:?}").contains(body_line));
+
+        let from_toml: SalesforceConfig = toml_like(serde_json::json!({
+            "token_url": TOKEN_URL, "client_id": "app", "auth": "jwt_bearer",
+            "username": "ops@acme.example", "private_key_env": "PATH",
+            "audience": "https://test.salesforce.com",
+            "objects": [{"object": "Contact", "external_id_field": "Legacy_Id__c"}],
+        }));
+        // PATH is set but is no PEM: the error names the key it came from.
+        let err = from_toml.validate().unwrap_err().to_string();
+        assert!(err.starts_with("private_key_env: not an RSA private key"), "{err}");
+    }
+
+    fn toml_like(value: serde_json::Value) -> SalesforceConfig {
+        serde_json::from_value(value).expect("deserializes")
+    }
+
+    #[test]
+    fn jwt_bearer_settings_name_their_field() {
+        let cases: Vec<(SalesforceConfig, &str)> = vec![
+            (SalesforceConfig { username: None, ..jwt() }, "username: required with auth = \"jwt_bearer\""),
+            (SalesforceConfig { username: Some(" ".into()), ..jwt() }, "username: required"),
+            (
+                SalesforceConfig { private_key_file: None, ..jwt() },
+                "private_key_file or private_key_env: required",
+            ),
+            (
+                SalesforceConfig { private_key_env: Some("X".into()), ..jwt() },
+                "private_key_file, private_key_env",
+            ),
+            (
+                SalesforceConfig { private_key_file: Some("/nonexistent/key.pem".into()), ..jwt() },
+                "private_key_file: cannot read /nonexistent/key.pem",
+            ),
+            (
+                SalesforceConfig {
+                    private_key_file: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").into()),
+                    ..jwt()
+                },
+                "private_key_file: not an RSA private key",
+            ),
+            (
+                SalesforceConfig {
+                    private_key_file: None,
+                    private_key_env: Some("SWITCHYARD_TEST_NO_SUCH_KEY".into()),
+                    ..jwt()
+                },
+                "private_key_env: the environment variable SWITCHYARD_TEST_NO_SUCH_KEY is not set",
+            ),
+            (SalesforceConfig { audience: Some("login.salesforce.com".into()), ..jwt() }, "audience:"),
+            (
+                SalesforceConfig { client_secret: Some("s".into()), ..jwt() },
+                "client_secret: only used with auth = \"client_credentials\"",
+            ),
+            (
+                SalesforceConfig { client_secret: None, ..base() },
+                "client_secret: required with auth = \"client_credentials\"",
+            ),
+            (
+                SalesforceConfig { username: Some("u".into()), ..base() },
+                "username: only used with auth = \"jwt_bearer\"",
+            ),
+        ];
+        for (config, message) in cases {
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.starts_with(message), "{message}: {err}");
+        }
+        let err = serde_json::from_value::<SalesforceConfig>(serde_json::json!({
+            "token_url": TOKEN_URL, "client_id": "a", "auth": "password", "objects": [],
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown variant `password`"), "{err}");
     }
 
     #[test]

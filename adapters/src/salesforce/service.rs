@@ -56,12 +56,8 @@ impl SalesforceAdapter {
     pub fn from_endpoint(endpoint: SalesforceEndpoint) -> Result<Self, SalesforceConfigError> {
         let client =
             guarded_client(&endpoint.guard, endpoint.timeout).map_err(SalesforceConfigError::Client)?;
-        let tokens = TokenSource::new(
-            &endpoint.token_url,
-            &endpoint.client_id,
-            &endpoint.client_secret,
-            client.clone(),
-        );
+        let tokens =
+            TokenSource::new(&endpoint.token_url, &endpoint.client_id, &endpoint.credentials, client.clone());
         let in_flight = Semaphore::new(endpoint.max_concurrency);
         let budget = ApiBudget::new(&endpoint.budget);
         Ok(Self { endpoint, client, tokens, in_flight, budget })

@@ -23,6 +23,8 @@ mod traffic;
 
 pub use child::{ChildError, ChildHub, peak_rss_mib};
 pub use noop::NoopFigures;
-pub use salesforce::{HubRun, LatencyRun, NaiveRun, SalesforceBenchOptions, SalesforceReport, run_salesforce};
 pub use run::{BacklogFigures, BenchError, BenchOptions, BenchReport, EndToEndFigures, run};
+pub use salesforce::{
+    HubRun, LatencyRun, NaiveRun, SalesforceBenchOptions, SalesforceReport, run_salesforce,
+};
 pub use traffic::{routed_user, send_users, user_data, user_event};

@@ -89,7 +89,9 @@ pub enum BenchError {
     Stuck { limit: Duration, received: usize, expected: usize },
 }
 
-pub(super) fn prepare<E: std::error::Error + Send + Sync + 'static>(what: &str) -> impl FnOnce(E) -> BenchError + '_ {
+pub(super) fn prepare<E: std::error::Error + Send + Sync + 'static>(
+    what: &str,
+) -> impl FnOnce(E) -> BenchError + '_ {
     move |source| BenchError::Prepare { what: what.to_owned(), source: Box::new(source) }
 }
 

@@ -130,7 +130,9 @@ async fn simulator(faults: FaultConfig) -> Result<RunningSimulator, BenchError> 
     // The benchmark measures throughput, not the allowance (which the budget tests cover).
     org.daily_api_limit = 1_000_000_000;
     org.faults = faults;
-    SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), org).await.map_err(prepare("the Salesforce simulator"))
+    SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), org)
+        .await
+        .map_err(prepare("the Salesforce simulator"))
 }
 
 fn contact(run: &str, n: usize) -> NewEvent {
@@ -164,7 +166,10 @@ fn enrollment(run: &str, n: usize) -> NewEvent {
         time: None,
         data: enrollment_data(run, n),
         legacy_id: Some(format!("{run}-{n}")),
-        routes: vec![Route { system: "salesforce".into(), mapping: "enrollment-from-enrollment-created-v2".into() }],
+        routes: vec![Route {
+            system: "salesforce".into(),
+            mapping: "enrollment-from-enrollment-created-v2".into(),
+        }],
     }
 }
 
@@ -248,7 +253,10 @@ async fn wait_delivered(store: &Store, expected: usize) -> Result<(), BenchError
 
 /// The records the hub would send, mapped by the shipped catalog and named as the adapter
 /// names them (relationship lookups), Contacts first.
-fn mapped_records(run: &str, learners: usize) -> Result<Vec<(String, serde_json::Map<String, Value>)>, BenchError> {
+fn mapped_records(
+    run: &str,
+    learners: usize,
+) -> Result<Vec<(String, serde_json::Map<String, Value>)>, BenchError> {
     let catalog = Catalog::load(Catalog::shipped_root()).map_err(|findings| BenchError::Prepare {
         what: "the shipped catalog".into(),
         source: findings.into_iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ").into(),
@@ -264,13 +272,22 @@ fn mapped_records(run: &str, learners: usize) -> Result<Vec<(String, serde_json:
         let mapping = &salesforce.mappings[mapping];
         for n in 0..learners {
             let Ok(MappingOutcome::Record(mut record)) = mapping.apply(&data(n), &json!({})) else {
-                return Err(BenchError::Prepare { what: format!("a {object} record"), source: "the mapping failed".into() });
+                return Err(BenchError::Prepare {
+                    what: format!("a {object} record"),
+                    source: "the mapping failed".into(),
+                });
             };
             record.insert("attributes".into(), json!({"type": object}));
-            items.push(DeliveryItem { delivery_id: String::new(), event_id: String::new(), record, attempt: 1 });
+            items.push(DeliveryItem {
+                delivery_id: String::new(),
+                event_id: String::new(),
+                record,
+                attempt: 1,
+            });
         }
     }
-    let objects = [ObjectTarget::new("Contact", "Legacy_Id__c"), ObjectTarget::new("Enrollment__c", "Legacy_Id__c")];
+    let objects =
+        [ObjectTarget::new("Contact", "Legacy_Id__c"), ObjectTarget::new("Enrollment__c", "Legacy_Id__c")];
     let plan = plan(&items, &objects);
     Ok(plan
         .calls
@@ -289,7 +306,11 @@ async fn naive(learners: usize) -> Result<NaiveRun, BenchError> {
     let client = reqwest::Client::new();
     let token: Value = client
         .post(format!("{}/services/oauth2/token", simulator.base_url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "switchyard-sandbox"), ("client_secret", "sandbox-secret")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "switchyard-sandbox"),
+            ("client_secret", "sandbox-secret"),
+        ])
         .send()
         .await
         .map_err(prepare("a naive client's token"))?
@@ -299,13 +320,17 @@ async fn naive(learners: usize) -> Result<NaiveRun, BenchError> {
     let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap_or_default());
     let instance = token["instance_url"].as_str().unwrap_or_default().to_owned();
     let started = Instant::now();
-    let (contacts, enrollments): (Vec<_>, Vec<_>) = records.into_iter().partition(|(object, _)| object == "Contact");
+    let (contacts, enrollments): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|(object, _)| object == "Contact");
     let count = contacts.len() + enrollments.len();
     for group in [contacts, enrollments] {
         let calls = group.into_iter().map(|(object, mut record)| {
             let (client, bearer, instance) = (client.clone(), bearer.clone(), instance.clone());
             async move {
-                let id = record.remove("Legacy_Id__c").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                let id = record
+                    .remove("Legacy_Id__c")
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
                 record.remove("attributes");
                 let url = format!("{instance}/services/data/v60.0/sobjects/{object}/Legacy_Id__c/{id}");
                 let sent = client.patch(url).header("authorization", bearer).json(&record).send().await;
@@ -314,7 +339,10 @@ async fn naive(learners: usize) -> Result<NaiveRun, BenchError> {
         });
         let answers: Vec<bool> = stream::iter(calls).buffer_unordered(NAIVE_CONCURRENCY).collect().await;
         if let Some(failed) = answers.iter().position(|ok| !ok) {
-            return Err(BenchError::Prepare { what: format!("naive call {failed}"), source: "refused".into() });
+            return Err(BenchError::Prepare {
+                what: format!("naive call {failed}"),
+                source: "refused".into(),
+            });
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -6,7 +6,9 @@ use clap::Args;
 
 use super::Outcome;
 use super::output::{Format, print_error_chain, print_json, runtime};
-use crate::bench::{BenchOptions, BenchReport, HubRun, SalesforceBenchOptions, SalesforceReport, run, run_salesforce};
+use crate::bench::{
+    BenchOptions, BenchReport, HubRun, SalesforceBenchOptions, SalesforceReport, run, run_salesforce,
+};
 
 /// What `switchyard bench` measures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

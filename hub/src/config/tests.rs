@@ -207,6 +207,29 @@ fn salesforce_settings_go_with_the_salesforce_adapter_only() {
 }
 
 #[test]
+fn a_salesforce_system_can_use_the_jwt_bearer_flow() {
+    let text = r#"
+        [systems.salesforce]
+        adapter = "salesforce"
+        [systems.salesforce.salesforce]
+        token_url = "https://login.salesforce.com/services/oauth2/token"
+        client_id = "3MVG9"
+        auth = "jwt_bearer"
+        username = "integration@acme.example"
+        private_key_env = "SALESFORCE_JWT_KEY"
+        audience = "https://test.salesforce.com"
+        objects = [{ object = "Contact", external_id_field = "Legacy_Id__c" }]
+    "#;
+    let config = HubConfig::from_toml(text).unwrap();
+    let settings = config.systems.values().next().and_then(|system| system.salesforce.as_ref()).unwrap();
+    assert_eq!(settings.auth, switchyard_adapters::salesforce::AuthFlow::JwtBearer);
+    assert_eq!(settings.username.as_deref(), Some("integration@acme.example"));
+    assert_eq!(settings.private_key_env.as_deref(), Some("SALESFORCE_JWT_KEY"));
+    let typo = text.replace("auth = \"jwt_bearer\"", "auth = \"jwt\"");
+    assert!(HubConfig::from_toml(&typo).is_err(), "an unknown flow is refused");
+}
+
+#[test]
 fn duplicate_tokens_are_refused() {
     let text = r#"
         [[api.tokens]]

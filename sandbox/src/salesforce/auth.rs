@@ -1,5 +1,6 @@
-//! OAuth 2.0 client credentials at `/services/oauth2/token`, and the sessions it hands out:
-//! opaque access tokens that expire after the org's configured lifetime.
+//! OAuth 2.0 at `/services/oauth2/token` — the client credentials flow and the JWT bearer flow
+//! (checked in `jwt_bearer`) — and the sessions it hands out: opaque access tokens that expire
+//! after the org's configured lifetime. Neither flow returns a refresh token.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,7 +20,11 @@ use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use super::jwt_bearer;
 use super::server::SimState;
+
+/// The JWT bearer grant type (RFC 7523).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// The org id the simulator reports (a Developer Edition-style `00D` id).
 pub const ORG_ID: &str = "00D5g000004SIMAEAW";
@@ -66,6 +71,7 @@ pub struct TokenForm {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    assertion: Option<String>,
 }
 
 fn oauth_error(error: &str, description: &str) -> Response {
@@ -92,11 +98,29 @@ pub async fn token(
         return oauth_error("invalid_request", "the request body must be form encoded");
     };
     match form.grant_type.as_deref() {
-        Some("client_credentials") => {}
-        Some(_) => return oauth_error("unsupported_grant_type", "grant type not supported"),
-        None => return oauth_error("invalid_request", "grant_type is required"),
+        Some("client_credentials") => client_credentials(&state, &headers, form),
+        Some(JWT_BEARER) => jwt_bearer_grant(&state, form),
+        Some(_) => oauth_error("unsupported_grant_type", "grant type not supported"),
+        None => oauth_error("invalid_request", "grant_type is required"),
     }
-    let credentials = basic_credentials(&headers).or(match (form.client_id, form.client_secret) {
+}
+
+/// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<JWT>`.
+fn jwt_bearer_grant(state: &SimState, form: TokenForm) -> Response {
+    let Some(assertion) = form.assertion.filter(|a| !a.is_empty()) else {
+        return oauth_error("invalid_request", "assertion is required");
+    };
+    match jwt_bearer::verify(&state.org, &assertion, &state.base_url, state.wall_now()) {
+        Ok(_grant) => {
+            tracing::debug!(org = %state.org.name, "issued an access token (JWT bearer)");
+            token_response(state)
+        }
+        Err(refusal) => oauth_error(refusal.error(), refusal.description()),
+    }
+}
+
+fn client_credentials(state: &SimState, headers: &HeaderMap, form: TokenForm) -> Response {
+    let credentials = basic_credentials(headers).or(match (form.client_id, form.client_secret) {
         (Some(id), Some(secret)) => Some((id, secret)),
         _ => None,
     });
@@ -111,6 +135,12 @@ pub async fn token(
     if !secret_matches {
         return oauth_error("invalid_client", "invalid client credentials");
     }
+    tracing::debug!(org = %state.org.name, "issued an access token (client credentials)");
+    token_response(state)
+}
+
+/// A new session in Salesforce's token response shape.
+fn token_response(state: &SimState) -> Response {
     let now = state.now();
     let lifetime = Duration::from_secs(state.org.token_lifetime_secs);
     let access_token = state.lock().sessions.issue(now, lifetime);
@@ -118,7 +148,6 @@ pub async fn token(
         SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default().to_string();
     let mut signature = [0u8; 32];
     rand::rng().fill(&mut signature);
-    tracing::debug!(org = %state.org.name, "issued an access token (client credentials)");
     Json(json!({
         "access_token": access_token,
         "signature": STANDARD.encode(signature),

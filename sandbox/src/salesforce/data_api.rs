@@ -1,5 +1,6 @@
-//! Writes: upsert one record by external id, and sObject Collections upsert (up to 200
-//! records, per-record results inside HTTP 200, optional all-or-none).
+//! Writes: upsert one record by external id, create one record, and sObject Collections upsert
+//! (up to 200 records, per-record results inside HTTP 200, optional all-or-none). The `_in`
+//! functions work on the locked org so that composite requests reuse them.
 
 use std::collections::HashMap;
 
@@ -11,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::org_config::{FieldConfig, ObjectConfig};
-use super::server::{SimState, parse_version};
-use super::store::{UpsertFailure, UpsertOutcome};
-use super::wire_errors::{ApiError, RecordError};
+use super::server::{OrgData, SimState, parse_version};
+use super::store::{Undo, UpsertFailure, UpsertOutcome};
+use super::wire_errors::{Answer, ApiError, RecordError};
 
 /// Records per sObject Collections request.
 pub const MAX_COLLECTION_RECORDS: usize = 200;
@@ -45,40 +46,92 @@ pub async fn upsert_one(
     Path((version, object, field, value)): Path<(String, String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let (object, field) = match target(&state, &object, &field) {
+    let (answer, _) = upsert_one_in(&state, &mut state.lock(), &version, &object, &field, &value, &body);
+    record_latency(&state, 1).await;
+    answer.into_response()
+}
+
+/// Upserts one record into the locked org; returns the answer and how to undo the write.
+pub fn upsert_one_in(
+    state: &SimState,
+    data: &mut OrgData,
+    version: &str,
+    object: &str,
+    field: &str,
+    value: &str,
+    body: &[u8],
+) -> (Answer, Vec<Undo>) {
+    let (object, field) = match target(state, object, field) {
         Ok(found) => found,
-        Err(err) => return err.into_response(),
+        Err(err) => return (err.into(), Vec::new()),
     };
-    let mut record: Map<String, Value> = match serde_json::from_slice(&body) {
+    let mut record: Map<String, Value> = match serde_json::from_slice(body) {
         Ok(record) => record,
-        Err(err) => return ApiError::json_parser(err).into_response(),
+        Err(err) => return (ApiError::json_parser(err).into(), Vec::new()),
     };
     // The path names the record; the body's copy of the external id, if any, is not a change.
     record.retain(|k, _| !k.eq_ignore_ascii_case(&field.name));
-    let outcome = state.lock().save(&state.org, object, field, &value, &record);
-    record_latency(&state, 1).await;
-    let updated_status = if parse_version(&version).is_some_and(|v| v < 46.0) {
-        StatusCode::NO_CONTENT
-    } else {
-        StatusCode::OK
-    };
-    match outcome {
-        Ok((UpsertOutcome::Created { id }, _)) => {
-            (StatusCode::CREATED, Json(json!({"id": id, "success": true, "errors": [], "created": true})))
-                .into_response()
+    let before_v46 = parse_version(version).is_some_and(|v| v < 46.0);
+    match data.save(&state.org, object, field, value, &record) {
+        Ok((UpsertOutcome::Created { id }, undo)) => {
+            let mut answer = Answer::json(
+                StatusCode::CREATED,
+                json!({"id": id, "success": true, "errors": [], "created": true}),
+            );
+            answer.location = Some(record_url(version, &object.name, &id));
+            (answer, undo)
         }
-        Ok((UpsertOutcome::Updated { .. }, _)) if updated_status == StatusCode::NO_CONTENT => {
-            StatusCode::NO_CONTENT.into_response()
+        Ok((UpsertOutcome::Updated { .. }, undo)) if before_v46 => {
+            (Answer::empty(StatusCode::NO_CONTENT), undo)
         }
-        Ok((UpsertOutcome::Updated { id }, _)) => {
-            (StatusCode::OK, Json(json!({"id": id, "success": true, "errors": [], "created": false})))
-                .into_response()
-        }
+        Ok((UpsertOutcome::Updated { id }, undo)) => (
+            Answer::json(StatusCode::OK, json!({"id": id, "success": true, "errors": [], "created": false})),
+            undo,
+        ),
         Err(UpsertFailure::MultipleMatches(ids)) => {
-            let urls: Vec<String> = ids.iter().map(|id| record_url(&version, &object.name, id)).collect();
-            (StatusCode::MULTIPLE_CHOICES, Json(urls)).into_response()
+            let urls: Vec<String> = ids.iter().map(|id| record_url(version, &object.name, id)).collect();
+            (Answer::json(StatusCode::MULTIPLE_CHOICES, json!(urls)), Vec::new())
         }
-        Err(UpsertFailure::Rejected(errors)) => ApiError::from_record_errors(errors),
+        Err(UpsertFailure::Rejected(errors)) => (ApiError::from_record_errors(errors), Vec::new()),
+    }
+}
+
+/// `POST /services/data/vXX.X/sobjects/{Object}`: creates a record.
+pub async fn create(
+    State(state): State<SimState>,
+    Path((version, object)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let (answer, _) = create_in(&state, &mut state.lock(), &version, &object, &body);
+    record_latency(&state, 1).await;
+    answer.into_response()
+}
+
+/// Creates one record in the locked org; returns the answer and how to undo the write.
+pub fn create_in(
+    state: &SimState,
+    data: &mut OrgData,
+    version: &str,
+    object: &str,
+    body: &[u8],
+) -> (Answer, Vec<Undo>) {
+    let Some(object) = state.org.object(object) else {
+        return (ApiError::not_found().into(), Vec::new());
+    };
+    let record: Map<String, Value> = match serde_json::from_slice(body) {
+        Ok(record) => record,
+        Err(err) => return (ApiError::json_parser(err).into(), Vec::new()),
+    };
+    match data.create(&state.org, object, &record) {
+        Ok((UpsertOutcome::Created { id } | UpsertOutcome::Updated { id }, undo)) => {
+            let mut answer =
+                Answer::json(StatusCode::CREATED, json!({"id": id, "success": true, "errors": []}));
+            answer.location = Some(record_url(version, &object.name, &id));
+            (answer, undo)
+        }
+        Err(UpsertFailure::Rejected(errors)) => (ApiError::from_record_errors(errors), Vec::new()),
+        // An insert matches nothing, so it cannot match several records.
+        Err(UpsertFailure::MultipleMatches(_)) => (ApiError::not_found().into(), Vec::new()),
     }
 }
 

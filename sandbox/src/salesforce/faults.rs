@@ -1,7 +1,8 @@
 //! Injected faults and latency, seeded for reproducibility: a share of data calls answered
-//! 503 `SERVER_UNAVAILABLE`, a share of records failing `UNABLE_TO_LOCK_ROW`, and a latency
-//! model (fixed + per record). All off by default; the same seed and the same sequence of
-//! requests give the same faults.
+//! 503 `SERVER_UNAVAILABLE`, timed out (the answer held longer than a client waits) or dropped
+//! (the connection closed with no answer), a share of records failing `UNABLE_TO_LOCK_ROW`,
+//! and a latency model (fixed + per record). All off by default; the same seed and the same
+//! sequence of requests give the same faults.
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use super::wire_errors::RecordError;
 
 /// The `[faults]` table of an org config.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultConfig {
     /// Seeds the fault generator (default 0).
@@ -24,6 +25,18 @@ pub struct FaultConfig {
     /// Share of written records failing `UNABLE_TO_LOCK_ROW`, 0.0 to 1.0 (default 0).
     #[serde(default)]
     pub lock_row_rate: f64,
+    /// Share of data calls whose answer is held for `timeout_hold_ms` after the call ran, so
+    /// the client times out not knowing the write happened, 0.0 to 1.0 (default 0).
+    #[serde(default)]
+    pub timeout_rate: f64,
+    /// How long a timed-out call's answer is held (default 120,000 ms: past any sane client
+    /// timeout; tests set a few hundred).
+    #[serde(default = "default_timeout_hold_ms")]
+    pub timeout_hold_ms: u64,
+    /// Share of data calls whose connection is closed without any answer (nothing is
+    /// written), 0.0 to 1.0 (default 0).
+    #[serde(default)]
+    pub drop_connection_rate: f64,
     /// Milliseconds added to every data call (default 0).
     #[serde(default)]
     pub latency_fixed_ms: u64,
@@ -32,17 +45,43 @@ pub struct FaultConfig {
     pub latency_per_record_ms: u64,
 }
 
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            server_unavailable_rate: 0.0,
+            lock_row_rate: 0.0,
+            timeout_rate: 0.0,
+            timeout_hold_ms: default_timeout_hold_ms(),
+            drop_connection_rate: 0.0,
+            latency_fixed_ms: 0,
+            latency_per_record_ms: 0,
+        }
+    }
+}
+
+fn default_timeout_hold_ms() -> u64 {
+    120_000
+}
+
 impl FaultConfig {
     pub fn check(&self) -> Result<(), String> {
         for (name, rate) in [
             ("faults.server_unavailable_rate", self.server_unavailable_rate),
             ("faults.lock_row_rate", self.lock_row_rate),
+            ("faults.timeout_rate", self.timeout_rate),
+            ("faults.drop_connection_rate", self.drop_connection_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1"));
             }
         }
         Ok(())
+    }
+
+    /// How long a timed-out call's answer is held.
+    pub fn timeout_hold(&self) -> Duration {
+        Duration::from_millis(self.timeout_hold_ms)
     }
 
     /// The latency every data call gets.
@@ -65,6 +104,10 @@ pub struct FaultInjector {
     pub server_unavailable: u64,
     /// Records failed with `UNABLE_TO_LOCK_ROW` so far.
     pub lock_row: u64,
+    /// Calls whose answer was held past the client's patience so far.
+    pub timeouts: u64,
+    /// Connections closed without an answer so far.
+    pub dropped_connections: u64,
 }
 
 impl FaultInjector {
@@ -74,6 +117,8 @@ impl FaultInjector {
             rng: StdRng::seed_from_u64(config.seed),
             server_unavailable: 0,
             lock_row: 0,
+            timeouts: 0,
+            dropped_connections: 0,
         }
     }
 
@@ -87,6 +132,20 @@ impl FaultInjector {
     pub fn server_unavailable(&mut self) -> bool {
         let hit = self.draw(self.config.server_unavailable_rate);
         self.server_unavailable += u64::from(hit);
+        hit
+    }
+
+    /// Whether this data call's connection is dropped without an answer.
+    pub fn drop_connection(&mut self) -> bool {
+        let hit = self.draw(self.config.drop_connection_rate);
+        self.dropped_connections += u64::from(hit);
+        hit
+    }
+
+    /// Whether this data call's answer is held for the timeout hold.
+    pub fn timeout(&mut self) -> bool {
+        let hit = self.draw(self.config.timeout_rate);
+        self.timeouts += u64::from(hit);
         hit
     }
 
@@ -120,6 +179,25 @@ mod tests {
         assert_eq!(outcomes(7), outcomes(7));
         assert_ne!(outcomes(7), outcomes(8));
         assert!(outcomes(7).iter().any(|(unavailable, _)| *unavailable));
+    }
+
+    #[test]
+    fn timeouts_and_dropped_connections_follow_the_seed_and_their_rates() {
+        let draws = |seed| {
+            let config = FaultConfig {
+                seed,
+                timeout_rate: 0.25,
+                drop_connection_rate: 0.25,
+                ..FaultConfig::default()
+            };
+            let mut faults = FaultInjector::new(&config);
+            (0..40).map(|_| (faults.drop_connection(), faults.timeout())).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(3), draws(3));
+        assert!(draws(3).iter().any(|(dropped, _)| *dropped) && draws(3).iter().any(|(_, held)| *held));
+        let mut none = FaultInjector::new(&FaultConfig::default());
+        assert!((0..100).all(|_| !none.drop_connection() && !none.timeout()));
+        assert!(FaultConfig { timeout_rate: -0.1, ..FaultConfig::default() }.check().is_err());
     }
 
     #[test]

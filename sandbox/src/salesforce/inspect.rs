@@ -34,6 +34,12 @@ pub struct SimStats {
     pub injected_server_unavailable: u64,
     /// Records failed with `UNABLE_TO_LOCK_ROW` by the seeded fault generator.
     pub injected_lock_row: u64,
+    /// Data calls whose answer the seeded fault generator held past the client's timeout.
+    pub injected_timeouts: u64,
+    /// Data calls whose connection the seeded fault generator closed without an answer.
+    pub injected_dropped_connections: u64,
+    /// Data calls refused with `ConcurrentPerOrgLongTxn` (the long-request limit).
+    pub refused_long_requests: u64,
     /// Records per object.
     pub records: BTreeMap<String, usize>,
 }
@@ -49,6 +55,9 @@ pub fn stats(state: &SimState) -> SimStats {
         refused_limit: data.refused_limit,
         injected_server_unavailable: data.faults.server_unavailable,
         injected_lock_row: data.faults.lock_row,
+        injected_timeouts: data.faults.timeouts,
+        injected_dropped_connections: data.faults.dropped_connections,
+        refused_long_requests: data.refused_long_requests,
         records: data.store.counts().into_iter().collect(),
     }
 }

@@ -1,7 +1,9 @@
-//! The org's API allowance: calls counted over a rolling window, as `Sforce-Limit-Info`
-//! reports them and `REQUEST_LIMIT_EXCEEDED` enforces them.
+//! The org's API limits: the allowance (calls counted over a rolling window, as
+//! `Sforce-Limit-Info` reports them and `REQUEST_LIMIT_EXCEEDED` `TotalRequests` enforces
+//! them) and the concurrent long-request limit (`ConcurrentPerOrgLongTxn`: calls running at
+//! least a threshold count as long; when too many are, new calls are refused).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// API calls made within the rolling window.
@@ -67,9 +69,63 @@ impl ApiUsage {
     }
 }
 
+/// The data calls running now and when each started, for the long-request limit.
+#[derive(Debug)]
+pub struct LongRequests {
+    max: usize,
+    threshold: Duration,
+    running: HashMap<u64, Instant>,
+    next_id: u64,
+}
+
+impl LongRequests {
+    pub fn new(max: usize, threshold: Duration) -> Self {
+        Self { max, threshold, running: HashMap::new(), next_id: 0 }
+    }
+
+    /// Registers a call starting at `now`, or `None` when `max` calls have already been
+    /// running for `threshold` or longer.
+    pub fn try_start(&mut self, now: Instant) -> Option<u64> {
+        let long =
+            self.running.values().filter(|start| now.saturating_duration_since(**start) >= self.threshold);
+        if long.count() >= self.max {
+            return None;
+        }
+        self.next_id += 1;
+        self.running.insert(self.next_id, now);
+        Some(self.next_id)
+    }
+
+    /// The call `id` ended (answered, or its client went away).
+    pub fn finish(&mut self, id: u64) {
+        self.running.remove(&id);
+    }
+
+    /// Data calls running now.
+    pub fn running(&self) -> usize {
+        self.running.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_calls_past_the_threshold_count_towards_the_long_request_limit() {
+        let start = Instant::now();
+        let mut long = LongRequests::new(2, Duration::from_secs(20));
+        let first = long.try_start(start).expect("room");
+        let second = long.try_start(start).expect("room");
+        // Many short calls may run at once.
+        assert!(long.try_start(start + Duration::from_secs(19)).is_some());
+        // At 20 s the first two are long: the limit of 2 is reached.
+        assert_eq!(long.try_start(start + Duration::from_secs(20)), None);
+        long.finish(first);
+        assert!(long.try_start(start + Duration::from_secs(20)).is_some());
+        long.finish(second);
+        assert_eq!(long.running(), 2);
+    }
 
     #[test]
     fn the_allowance_is_spent_then_freed_as_the_window_rolls() {

@@ -1,12 +1,14 @@
 //! The org a simulator plays: its connected apps, limits and objects with their fields,
 //! loadable from TOML (`sandbox/orgs/e-learning.toml` is the shipped org).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::describe_import;
 use super::faults::FaultConfig;
+use super::jwt_bearer::AppCertificate;
 use super::rules_config::{self, AutomationConfig, DuplicateRuleConfig, ValidationRuleConfig};
 
 /// One Salesforce org: what the simulator accepts and how it limits clients.
@@ -24,12 +26,23 @@ pub struct OrgConfig {
     /// The rolling window of the allowance, in seconds (default 24 h).
     #[serde(default = "default_api_window_secs")]
     pub api_window_secs: u64,
+    /// Data calls that may have run `long_request_threshold_ms` or longer at once before new
+    /// calls get `ConcurrentPerOrgLongTxn` (Salesforce: 25; Developer Edition: 5).
+    #[serde(default = "default_max_long_requests")]
+    pub max_long_requests: usize,
+    /// When a running call counts as long (Salesforce: 20 s; tests use a few ms).
+    #[serde(default = "default_long_request_threshold_ms")]
+    pub long_request_threshold_ms: u64,
     /// Records per query page before `nextRecordsUrl` (Salesforce's default is 2,000).
     #[serde(default = "default_query_page_size")]
     pub query_page_size: usize,
-    /// Connected apps allowed to use the client credentials flow.
+    /// Connected apps allowed to use the client credentials flow (and, with a certificate,
+    /// the JWT bearer flow).
     #[serde(default)]
     pub connected_apps: Vec<ConnectedApp>,
+    /// Who the JWT bearer flow may log in, and the audiences and clock skew it accepts.
+    #[serde(default)]
+    pub jwt: JwtConfig,
     /// The org's objects.
     pub objects: Vec<ObjectConfig>,
     /// The CRM team's record-triggered flows (none by default).
@@ -55,30 +68,83 @@ fn default_daily_api_limit() -> u64 {
 fn default_api_window_secs() -> u64 {
     86_400
 }
+fn default_max_long_requests() -> usize {
+    25
+}
+fn default_long_request_threshold_ms() -> u64 {
+    20_000
+}
 fn default_query_page_size() -> usize {
     2000
 }
 
-/// A connected app's client credentials.
+/// A connected app's client credentials, and the certificate its JWT assertions are
+/// verified with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectedApp {
-    /// The consumer key.
+    /// The consumer key (the JWT's `iss`).
     pub client_id: String,
     /// The consumer secret; never logged.
     pub client_secret: SecretString,
+    /// The X.509 certificate (PEM) uploaded to the app, relative to the org config file;
+    /// without one the app cannot use the JWT bearer flow.
+    pub certificate_file: Option<String>,
+    /// The certificate's public key, read from `certificate_file` when the org loads.
+    #[serde(skip)]
+    pub certificate: Option<AppCertificate>,
 }
 
-/// One sObject type.
+/// The `[jwt]` table: what the JWT bearer flow accepts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    /// The org's users an assertion's `sub` may name (pre-authorized for every app).
+    #[serde(default)]
+    pub usernames: Vec<String>,
+    /// Accepted `aud` values (default the production and sandbox login URLs); the
+    /// simulator's own base URL (its My Domain) is always accepted too.
+    #[serde(default = "default_jwt_audiences")]
+    pub audiences: Vec<String>,
+    /// Seconds an assertion is still accepted after its `exp` (clocks differ; default 30).
+    #[serde(default = "default_jwt_clock_skew_secs")]
+    pub clock_skew_secs: u64,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            usernames: Vec::new(),
+            audiences: default_jwt_audiences(),
+            clock_skew_secs: default_jwt_clock_skew_secs(),
+        }
+    }
+}
+
+fn default_jwt_audiences() -> Vec<String> {
+    vec!["https://login.salesforce.com".into(), "https://test.salesforce.com".into()]
+}
+fn default_jwt_clock_skew_secs() -> u64 {
+    30
+}
+
+/// One sObject type: listed field by field, or read from a describe JSON file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectConfig {
-    /// API name, e.g. `Contact` or `Enrollment__c`.
+    /// API name, e.g. `Contact` or `Enrollment__c` (taken from the file with `describe`).
+    #[serde(default)]
     pub name: String,
     /// The three-character id prefix (`003` for Contact, `a0X`-style for custom objects).
+    #[serde(default)]
     pub key_prefix: String,
     /// The fields clients may read and write (`Id` is implicit).
+    #[serde(default)]
     pub fields: Vec<FieldConfig>,
+    /// A file holding what `GET /sobjects/{Object}/describe` returns, relative to the org
+    /// config file: the object's name, key prefix and fields come from it instead.
+    #[serde(default, skip_serializing)]
+    pub describe: Option<String>,
 }
 
 impl ObjectConfig {
@@ -101,7 +167,11 @@ pub enum FieldType {
     Boolean,
     Double,
     Currency,
+    Percent,
+    Int,
     Textarea,
+    Phone,
+    Url,
 }
 
 impl FieldType {
@@ -117,18 +187,30 @@ impl FieldType {
             FieldType::Boolean => "boolean",
             FieldType::Double => "double",
             FieldType::Currency => "currency",
+            FieldType::Percent => "percent",
+            FieldType::Int => "int",
             FieldType::Textarea => "textarea",
+            FieldType::Phone => "phone",
+            FieldType::Url => "url",
         }
     }
 
     /// Whether values are text (and so have a length).
     pub fn is_text(self) -> bool {
-        matches!(self, FieldType::String | FieldType::Email | FieldType::Picklist | FieldType::Textarea)
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Email
+                | FieldType::Picklist
+                | FieldType::Textarea
+                | FieldType::Phone
+                | FieldType::Url
+        )
     }
 }
 
 /// One field of an object.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldConfig {
     pub name: String,
@@ -194,23 +276,85 @@ pub enum OrgConfigError {
     },
     #[error("org config is inconsistent: {0}")]
     Inconsistent(String),
+    #[error("cannot read {path}, named by the org config")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Describe { path: String, message: String },
+    #[error("connected_apps[{index}].certificate_file {path}: {message}")]
+    Certificate { index: usize, path: String, message: String },
+}
+
+/// The files the shipped org names, built in so that `e_learning()` needs no files at run time.
+const SHIPPED_FILES: &[(&str, &str)] =
+    &[("keys/sandbox-test-only.cert.pem", include_str!("../../orgs/keys/sandbox-test-only.cert.pem"))];
+
+/// Where the files an org config names (certificates, describe JSON) are read from.
+#[derive(Debug, Clone)]
+enum OrgFiles {
+    /// Relative to the org config file's folder.
+    Dir(PathBuf),
+    /// The shipped org's files, else relative to the current directory.
+    Shipped,
+}
+
+impl OrgFiles {
+    fn read(&self, relative: &str) -> Result<(String, String), OrgConfigError> {
+        let path = match self {
+            OrgFiles::Dir(dir) => dir.join(relative),
+            OrgFiles::Shipped => {
+                if let Some((_, text)) = SHIPPED_FILES.iter().find(|(name, _)| *name == relative) {
+                    return Ok((format!("orgs/{relative}"), (*text).to_owned()));
+                }
+                PathBuf::from(relative)
+            }
+        };
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| OrgConfigError::File { path: shown.clone(), source })?;
+        Ok((shown, text))
+    }
 }
 
 impl OrgConfig {
-    /// Parses and checks an org config from TOML text (`origin` names it in errors).
+    /// Parses and checks an org config from TOML text (`origin` names it in errors). Files it
+    /// names are the shipped org's (`keys/...`) or relative to the current directory.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, OrgConfigError> {
-        let org: OrgConfig = toml::from_str(text)
-            .map_err(|source| OrgConfigError::Parse { path: origin.to_owned(), source })?;
-        org.check()?;
-        Ok(org)
+        Self::parse(text, origin, &OrgFiles::Shipped)
     }
 
-    /// Reads an org config file.
+    /// Reads an org config file; files it names are relative to its folder.
     pub fn load(path: &Path) -> Result<Self, OrgConfigError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|source| OrgConfigError::Read { path: origin.clone(), source })?;
-        Self::from_toml(&text, &origin)
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&text, &origin, &OrgFiles::Dir(dir))
+    }
+
+    fn parse(text: &str, origin: &str, files: &OrgFiles) -> Result<Self, OrgConfigError> {
+        let mut org: OrgConfig = toml::from_str(text)
+            .map_err(|source| OrgConfigError::Parse { path: origin.to_owned(), source })?;
+        for object in &mut org.objects {
+            if let Some(relative) = object.describe.clone() {
+                let (path, json) = files.read(&relative)?;
+                describe_import::fill_from_describe(object, &json)
+                    .map_err(|message| OrgConfigError::Describe { path, message })?;
+            }
+        }
+        for (index, app) in org.connected_apps.iter_mut().enumerate() {
+            if let Some(relative) = &app.certificate_file {
+                let (path, pem) = files.read(relative)?;
+                let certificate = AppCertificate::from_pem(&pem)
+                    .map_err(|message| OrgConfigError::Certificate { index, path, message })?;
+                app.certificate = Some(certificate);
+            }
+        }
+        org.check()?;
+        Ok(org)
     }
 
     /// The shipped e-learning org (Contact, Enrollment__c, Payment__c, Flow_Error__c).
@@ -229,6 +373,9 @@ impl OrgConfig {
     fn check(&self) -> Result<(), OrgConfigError> {
         let bad = |msg: String| Err(OrgConfigError::Inconsistent(msg));
         for object in &self.objects {
+            if object.name.is_empty() {
+                return bad("objects: every object needs a name (or a describe file)".to_owned());
+            }
             if object.key_prefix.len() != 3 || !object.key_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return bad(format!("{}: key_prefix must be 3 letters or digits", object.name));
             }
@@ -247,6 +394,9 @@ impl OrgConfig {
                     }
                 }
             }
+        }
+        if self.max_long_requests == 0 {
+            return bad("max_long_requests must be at least 1".to_owned());
         }
         if self.query_page_size == 0 {
             return bad("query_page_size must be at least 1".to_owned());

@@ -63,7 +63,7 @@ pub fn validation_errors(
 
 /// How a duplicate rule compares one field: text case-insensitively, other values exactly;
 /// `None` for an empty value, which never matches.
-fn match_key(value: Option<&Value>) -> Option<String> {
+pub fn match_key(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::Null => None,
         Value::String(s) if s.trim().is_empty() => None,
@@ -84,6 +84,11 @@ pub fn duplicate_errors(
         .iter()
         .filter(|rule| rule.object.eq_ignore_ascii_case(&object.name))
         .filter_map(|rule| {
+            // The rule's index answers without looking at every record.
+            if let Some(duplicate) = store.duplicate_exists(object, &rule.name, values, own_id) {
+                return duplicate
+                    .then(|| RecordError::new("DUPLICATES_DETECTED", rule.message.clone(), vec![]));
+            }
             let keys: Option<Vec<String>> =
                 rule.match_fields.iter().map(|f| match_key(field_of(values, f))).collect();
             let keys = keys?;

@@ -2,17 +2,17 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::org_config::{FieldConfig, FieldType, ObjectConfig};
-use super::server::SimState;
+use super::org_config::{FieldConfig, FieldType, ObjectConfig, OrgConfig};
+use super::server::{OrgData, SimState};
 use super::soql::{self, Condition, Literal};
 use super::store::StoredRecord;
-use super::wire_errors::ApiError;
+use super::table::ObjectTable;
+use super::wire_errors::{Answer, ApiError};
 
 fn describe_field(field: &FieldConfig) -> Value {
     let picklist: Vec<Value> = field
@@ -68,14 +68,19 @@ pub async fn describe(
     State(state): State<SimState>,
     Path((_version, object)): Path<(String, String)>,
 ) -> Response {
-    match state.org.object(&object) {
-        Some(object) => Json(describe_object(object)).into_response(),
-        None => ApiError::not_found().into_response(),
+    describe_in(&state.org, &object).into_response()
+}
+
+/// The describe answer for `object`, or Salesforce's 404.
+pub fn describe_in(org: &OrgConfig, object: &str) -> Answer {
+    match org.object(object) {
+        Some(object) => Answer::json(StatusCode::OK, describe_object(object)),
+        None => ApiError::not_found().into(),
     }
 }
 
-fn bad_query(code: &'static str, message: String) -> Response {
-    ApiError::new(StatusCode::BAD_REQUEST, code, message).into_response()
+fn bad_query(code: &'static str, message: String) -> Answer {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message).into()
 }
 
 /// The canonical name of a selectable field, or `None` when the object has no such column.
@@ -101,11 +106,18 @@ fn literal_matches(record: &StoredRecord, column: &str, literal: &Literal) -> bo
     match (value_of(record, column), literal) {
         (None | Some(Value::Null), Literal::Null) => true,
         // SOQL compares text case-insensitively.
-        (Some(Value::String(s)), Literal::Text(t)) => s.to_lowercase() == t.to_lowercase(),
+        (Some(Value::String(s)), Literal::Text(t)) => eq_ignore_case(s, t),
         (Some(Value::Number(n)), Literal::Number(m)) => n.as_f64() == Some(*m),
         (Some(Value::Bool(b)), Literal::Bool(c)) => b == c,
         _ => false,
     }
+}
+
+/// Unicode case-insensitive equality without allocating (an `IN` of 200 values compares each
+/// candidate 200 times).
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.eq_ignore_ascii_case(b)
+        || a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
 fn condition_holds(record: &StoredRecord, condition: &(String, Condition)) -> bool {
@@ -133,14 +145,20 @@ fn record_json(version: &str, object: &str, columns: &[String], record: &StoredR
 }
 
 /// One page of a result, opening a cursor when more pages follow.
-fn page(state: &SimState, version: &str, cursor: Option<String>, all: Vec<Value>, offset: usize) -> Response {
+fn page(
+    state: &SimState,
+    data: &mut OrgData,
+    version: &str,
+    cursor: Option<String>,
+    all: Vec<Value>,
+    offset: usize,
+) -> Answer {
     let size = state.org.query_page_size;
     let total = all.len();
     let end = (offset + size).min(total);
     let records: Vec<Value> = all.get(offset..end).unwrap_or_default().to_vec();
     let mut body = json!({"totalSize": total, "done": end >= total});
     if end < total {
-        let mut data = state.lock();
         let locator = cursor.unwrap_or_else(|| {
             let serial = data.next_cursor;
             data.next_cursor += 1;
@@ -149,10 +167,10 @@ fn page(state: &SimState, version: &str, cursor: Option<String>, all: Vec<Value>
         body["nextRecordsUrl"] = json!(format!("/services/data/{version}/query/{locator}-{end}"));
         data.cursors.insert(locator, all);
     } else if let Some(locator) = cursor {
-        state.lock().cursors.remove(&locator);
+        data.cursors.remove(&locator);
     }
     body["records"] = Value::Array(records);
-    Json(body).into_response()
+    Answer::json(StatusCode::OK, body)
 }
 
 /// `GET /services/data/vXX.X/query?q=<SOQL>`.
@@ -161,7 +179,12 @@ pub async fn query(
     Path(version): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(q) = params.get("q") else {
+    query_in(&state, &mut state.lock(), &version, params.get("q").map(String::as_str)).into_response()
+}
+
+/// Runs the SOQL `q` against the locked org: the first page of its result.
+pub fn query_in(state: &SimState, data: &mut OrgData, version: &str, q: Option<&str>) -> Answer {
+    let Some(q) = q else {
         return bad_query("MALFORMED_QUERY", "A query string (q) is required".to_owned());
     };
     let parsed = match soql::parse(q) {
@@ -191,17 +214,49 @@ pub async fn query(
             None => return no_column(&name),
         }
     }
-    let matched: Vec<Value> = {
-        let data = state.lock();
-        data.store
-            .records(&object.name)
-            .iter()
-            .filter(|r| conditions.iter().all(|c| condition_holds(r, c)))
-            .take(parsed.limit.unwrap_or(usize::MAX))
-            .map(|r| record_json(&version, &object.name, &columns, r))
-            .collect()
+    let records = data.store.records(&object.name);
+    let indexed = data.store.table(&object.name).and_then(|table| indexed_positions(table, &conditions));
+    let scanned: Box<dyn Iterator<Item = &StoredRecord>> = match indexed {
+        Some(positions) => Box::new(positions.into_iter().filter_map(|p| records.get(p))),
+        None => Box::new(records.iter()),
     };
-    page(&state, &version, None, matched, 0)
+    let matched: Vec<Value> = scanned
+        .filter(|r| conditions.iter().all(|c| condition_holds(r, c)))
+        .take(parsed.limit.unwrap_or(usize::MAX))
+        .map(|r| record_json(version, &object.name, &columns, r))
+        .collect();
+    page(state, data, version, None, matched, 0)
+}
+
+/// The positions (oldest first) of the only records that can match, from the first condition
+/// on `Id` or an indexed field; `None` when no condition can use an index (then every record
+/// is read). Every condition is still checked on the candidates.
+fn indexed_positions(table: &ObjectTable, conditions: &[(String, Condition)]) -> Option<Vec<usize>> {
+    let (column, literals) = conditions.iter().find_map(|(column, condition)| {
+        let literals: Vec<&Literal> = match condition {
+            Condition::Equals { value, .. } => vec![value],
+            Condition::In { values, .. } => values.iter().collect(),
+        };
+        let usable = (column == "Id" || table.is_indexed(column))
+            && literals.iter().all(|l| matches!(l, Literal::Text(_)));
+        usable.then_some((column, literals))
+    })?;
+    let mut positions: Vec<usize> = Vec::new();
+    for literal in literals {
+        // Indexed fields hold text, which a number or null literal never equals.
+        let Literal::Text(text) = literal else {
+            continue;
+        };
+        if column == "Id" {
+            positions.extend(text.get(..15).and_then(|id| table.by_id.get(id)).copied());
+        } else {
+            positions.extend_from_slice(table.candidates(column, text).unwrap_or_default());
+        }
+    }
+    // Query results keep the store's order; `IN` may name a record twice.
+    positions.sort_unstable();
+    positions.dedup();
+    Some(positions)
 }
 
 /// `GET /services/data/vXX.X/query/{locator}-{offset}`: the next page.
@@ -209,16 +264,19 @@ pub async fn query_more(
     State(state): State<SimState>,
     Path((version, locator)): Path<(String, String)>,
 ) -> Response {
-    let invalid = || bad_query("INVALID_QUERY_LOCATOR", "invalid query locator".to_owned());
+    let invalid = || bad_query("INVALID_QUERY_LOCATOR", "invalid query locator".to_owned()).into_response();
     let Some((cursor, offset)) = locator.rsplit_once('-') else {
         return invalid();
     };
     let Ok(offset) = offset.parse::<usize>() else {
         return invalid();
     };
-    let all = state.lock().cursors.get(cursor).cloned();
+    let mut data = state.lock();
+    let all = data.cursors.get(cursor).cloned();
     match all {
-        Some(all) if offset < all.len() => page(&state, &version, Some(cursor.to_owned()), all, offset),
+        Some(all) if offset < all.len() => {
+            page(&state, &mut data, &version, Some(cursor.to_owned()), all, offset).into_response()
+        }
         _ => invalid(),
     }
 }

@@ -1,5 +1,5 @@
 //! The simulator's HTTP server: shared state, the routes, and the two layers every
-//! Salesforce response passes through (session + allowance check on data calls,
+//! Salesforce response passes through (`admission`: session, faults and limits on data calls,
 //! `Sforce-Limit-Info` on every response).
 
 use std::collections::HashMap;
@@ -8,25 +8,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use axum::routing::{get, patch, post};
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
+pub use super::admission::parse_version;
 use super::auth::{self, Sessions};
 use super::automation::{self, AutomationState, Automations, UnknownAutomation};
 use super::bulk_job::{BulkJobSummary, BulkJobs, JobState};
+use super::connection::{ConnectionSwitch, DroppableListener};
 use super::faults::FaultInjector;
 use super::inspect::{self, SimStats};
-use super::limits::ApiUsage;
+use super::limits::{ApiUsage, LongRequests};
 use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
 use super::rules_config::Trigger;
 use super::store::{OrgStore, Undo, UpsertFailure, UpsertOutcome, WriteKey};
 use super::wire_errors::ApiError;
-use super::{bulk_api, data_api, read_api};
+use super::{admission, bulk_api, composite, data_api, read_api};
 
 /// Everything the org holds while it runs.
 #[derive(Debug)]
@@ -47,6 +46,10 @@ pub struct OrgData {
     pub faults: FaultInjector,
     /// Bulk API 2.0 ingest jobs.
     pub bulk: BulkJobs,
+    /// The data calls running now, for the concurrent long-request limit.
+    pub long_requests: LongRequests,
+    /// Data calls refused with `ConcurrentPerOrgLongTxn`.
+    pub refused_long_requests: u64,
 }
 
 impl OrgData {
@@ -62,6 +65,11 @@ impl OrgData {
             automations: Automations::new(org),
             faults: FaultInjector::new(&org.faults),
             bulk: BulkJobs::default(),
+            long_requests: LongRequests::new(
+                org.max_long_requests,
+                Duration::from_millis(org.long_request_threshold_ms),
+            ),
+            refused_long_requests: 0,
         }
     }
 
@@ -89,7 +97,27 @@ impl OrgData {
         if let Some(locked) = self.faults.lock_row(&object.name) {
             return Err(UpsertFailure::Rejected(vec![locked]));
         }
-        let (outcome, undo) = self.store.write(object, key, body)?;
+        let saved = self.store.write(object, key, body)?;
+        Ok(self.after_save(org, object, saved))
+    }
+
+    /// Creates one record as `POST /sobjects/{Object}` does: the lock fault, the rules, the flows.
+    pub fn create(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Vec<Undo>), UpsertFailure> {
+        self.save_keyed(org, object, WriteKey::New, body)
+    }
+
+    /// Runs the flows a save triggers; the undo list takes back the save and their effects.
+    fn after_save(
+        &mut self,
+        org: &OrgConfig,
+        object: &ObjectConfig,
+        (outcome, undo): (UpsertOutcome, Undo),
+    ) -> (UpsertOutcome, Vec<Undo>) {
         let (id, trigger) = match &outcome {
             UpsertOutcome::Created { id } => (id.clone(), Trigger::Insert),
             UpsertOutcome::Updated { id } => (id.clone(), Trigger::Update),
@@ -103,7 +131,7 @@ impl OrgData {
             &id,
             trigger,
         ));
-        Ok((outcome, undos))
+        (outcome, undos)
     }
 }
 
@@ -117,6 +145,9 @@ pub struct SimState {
     /// How far the org's clock runs ahead of the machine's: tests and rehearsals move time on
     /// (token expiry, the rolling API window) instead of waiting for it.
     clock_offset: Arc<Mutex<Duration>>,
+    /// How many data calls are running, published for tests that wait for a call to be under
+    /// way instead of sleeping.
+    pub(crate) running_calls: Arc<watch::Sender<usize>>,
 }
 
 impl SimState {
@@ -124,6 +155,12 @@ impl SimState {
     pub fn now(&self) -> Instant {
         let offset = *self.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Instant::now() + offset
+    }
+
+    /// The org's wall clock (what a JWT's `exp` is compared with), moved on like `now`.
+    pub fn wall_now(&self) -> std::time::SystemTime {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::time::SystemTime::now() + offset
     }
 
     pub fn lock(&self) -> MutexGuard<'_, OrgData> {
@@ -159,14 +196,17 @@ impl SalesforceSimulator {
             .await
             .map_err(|source| SimulatorError::Bind { addr: listen, source })?;
         let addr = listener.local_addr().map_err(|source| SimulatorError::Bind { addr: listen, source })?;
+        // Connections a handler can drop without answering (the dropped-connection fault).
+        let listener = DroppableListener(listener);
         let org = Arc::new(org);
         let state = SimState {
             data: Arc::new(Mutex::new(OrgData::new(&org))),
             clock_offset: Arc::new(Mutex::new(Duration::ZERO)),
+            running_calls: Arc::new(watch::Sender::new(0)),
             base_url: format!("http://{addr}").into(),
             org,
         };
-        let app = router(state.clone());
+        let app = router(state.clone()).into_make_service_with_connect_info::<ConnectionSwitch>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -193,8 +233,9 @@ pub struct RunningSimulator {
 }
 
 impl RunningSimulator {
-    /// Moves the org's clock on by `by`: tokens and the rolling API window age as if that much
-    /// time had passed.
+    /// Moves the org's clock on by `by`: tokens, the rolling API window and JWT assertions'
+    /// `exp` age as if that much time had passed (a client signing with the machine's clock
+    /// then sends assertions the org sees as old).
     pub fn advance_clock(&self, by: Duration) {
         let mut offset = self.state.clock_offset.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *offset += by;
@@ -256,6 +297,20 @@ impl RunningSimulator {
         changes.wait_for(|state| state.is_final()).await.ok().map(|state| *state)
     }
 
+    /// Waits until at least `count` data calls are running (e.g. held by latency or a timeout
+    /// fault), so a test can act while they are under way.
+    pub async fn wait_for_running_calls(&self, count: usize) {
+        let mut running = self.state.running_calls.subscribe();
+        // The sender lives as long as the state, so this only ends when the count is reached.
+        let _ = running.wait_for(|now| *now >= count).await;
+    }
+
+    /// Replaces the seeded fault rates and seed while the org runs (counters start again; the
+    /// latency model and the timeout hold stay as the org config set them).
+    pub fn set_fault_rates(&self, faults: &super::faults::FaultConfig) {
+        self.state.lock().faults = FaultInjector::new(faults);
+    }
+
     /// Ends every session, as if the session timeout had passed.
     pub fn expire_sessions(&self) {
         self.state.lock().sessions.expire_all();
@@ -286,82 +341,19 @@ fn router(state: SimState) -> Router {
             "/services/data/{version}/composite/sobjects/{object}/{field}",
             patch(data_api::upsert_collection),
         )
+        .route("/services/data/{version}/sobjects/{object}", post(data_api::create))
+        .route("/services/data/{version}/composite", post(composite::composite))
         .route("/services/data/{version}/query", get(read_api::query))
         // simple-salesforce asks for `query/?q=`: Salesforce answers both spellings.
         .route("/services/data/{version}/query/", get(read_api::query))
         .route("/services/data/{version}/query/{locator}", get(read_api::query_more))
         .merge(bulk_api::routes())
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
+        .route_layer(middleware::from_fn_with_state(state.clone(), admission::require_session));
     Router::new()
         .route("/services/oauth2/token", post(auth::token))
         .merge(data)
         .merge(inspect::router())
         .fallback(|| async { ApiError::not_found() })
-        .layer(middleware::from_fn_with_state(state.clone(), limit_info))
+        .layer(middleware::from_fn_with_state(state.clone(), admission::limit_info))
         .with_state(state)
-}
-
-/// The access token from `Authorization: Bearer <token>` (or the older `OAuth <token>`).
-fn access_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("OAuth ")).map(str::trim)
-}
-
-/// Whether a path's API version looks like `v60.0`.
-pub fn parse_version(version: &str) -> Option<f64> {
-    let number = version.strip_prefix('v')?;
-    let (major, minor) = number.split_once('.')?;
-    if major.is_empty()
-        || minor.is_empty()
-        || !(major.chars().chain(minor.chars())).all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    number.parse().ok()
-}
-
-/// Data calls need a live session and room in the allowance; each one counts.
-async fn require_session(State(state): State<SimState>, request: Request, next: Next) -> Response {
-    let version_ok = request
-        .uri()
-        .path()
-        .strip_prefix("/services/data/")
-        .and_then(|rest| rest.split('/').next())
-        .and_then(parse_version)
-        .is_some();
-    if !version_ok {
-        return ApiError::not_found().into_response();
-    }
-    let now = state.now();
-    {
-        let mut data = state.lock();
-        let live = access_token(request.headers()).is_some_and(|t| data.sessions.is_valid(t, now));
-        if !live {
-            data.refused_invalid_session += 1;
-            return ApiError::session_invalid().into_response();
-        }
-        if data.faults.server_unavailable() {
-            return ApiError::server_unavailable().into_response();
-        }
-        if !data.usage.try_count(now) {
-            data.refused_limit += 1;
-            return ApiError::limit_exceeded().into_response();
-        }
-    }
-    let latency = state.org.faults.fixed_latency();
-    if !latency.is_zero() {
-        // The latency model, not a test waiting: off unless the org config sets it.
-        tokio::time::sleep(latency).await;
-    }
-    next.run(request).await
-}
-
-/// Every response reports the org's API usage.
-async fn limit_info(State(state): State<SimState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let value = state.lock().usage.header_value(state.now());
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response.headers_mut().insert("sforce-limit-info", value);
-    }
-    response
 }

@@ -1,5 +1,4 @@
-//! The org's records: one table per object with indexes on external id and unique fields,
-//! upsert by external id (the rules from `validation`, then lookups and uniqueness against
+//! The org's records: one indexed table per object (`table`), upsert by external id (the rules from `validation`, then lookups and uniqueness against
 //! what is stored), and an undo log so an all-or-none request can roll back.
 
 use std::collections::HashMap;
@@ -10,58 +9,10 @@ use serde_json::{Map, Value};
 use super::ids;
 use super::org_config::{FieldConfig, ObjectConfig, OrgConfig};
 use super::org_rules;
+pub use super::table::StoredRecord;
+use super::table::{ObjectTable, duplicate_key, exact_key};
 use super::validation::{PendingReference, ReferenceKey, WriteMode, check_record, is_id_shaped};
 use super::wire_errors::RecordError;
-
-/// One stored record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredRecord {
-    /// The 18-character id.
-    pub id: String,
-    /// Field values by API name (lookups hold the target's id).
-    pub values: Map<String, Value>,
-}
-
-impl StoredRecord {
-    /// The value of a field, case-insensitively.
-    pub fn get(&self, field: &str) -> Option<&Value> {
-        self.values.iter().find(|(name, _)| name.eq_ignore_ascii_case(field)).map(|(_, value)| value)
-    }
-}
-
-#[derive(Debug, Default, Clone)]
-struct ObjectTable {
-    records: Vec<StoredRecord>,
-    /// By the id's first 15 characters (the case-sensitive id).
-    by_id: HashMap<String, usize>,
-    /// Field name -> value -> record positions, for external id and unique fields.
-    index: HashMap<String, HashMap<String, Vec<usize>>>,
-}
-
-impl ObjectTable {
-    fn index_record(&mut self, position: usize, add: bool) {
-        let record = &self.records[position];
-        for (field, values) in self.index.iter_mut() {
-            let Some(key) = record.values.get(field).and_then(index_key) else {
-                continue;
-            };
-            let slot = values.entry(key).or_default();
-            if add {
-                slot.push(position);
-            } else {
-                slot.retain(|p| *p != position);
-            }
-        }
-    }
-}
-
-fn index_key(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
 
 /// What an upsert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,21 +67,9 @@ impl OrgStore {
 
     /// Drops every record.
     pub fn clear(&mut self) {
-        self.tables = self
-            .org
-            .objects
-            .iter()
-            .map(|object| {
-                let index = object
-                    .fields
-                    .iter()
-                    .filter(|f| f.external_id || f.unique)
-                    .map(|f| (f.name.clone(), HashMap::new()))
-                    .collect();
-                let table = ObjectTable { index, ..ObjectTable::default() };
-                (object.name.clone(), table)
-            })
-            .collect();
+        let org = Arc::clone(&self.org);
+        self.tables =
+            org.objects.iter().map(|object| (object.name.clone(), ObjectTable::new(&org, object))).collect();
     }
 
     /// The records of an object, oldest first (empty for an unknown object).
@@ -147,23 +86,43 @@ impl OrgStore {
         self.tables.iter().map(|(name, table)| (name.clone(), table.records.len())).collect()
     }
 
-    /// Ids of the records whose `field` equals `value`.
+    /// The table of an object.
+    pub fn table(&self, object: &str) -> Option<&ObjectTable> {
+        self.tables.get(&self.org.object(object)?.name)
+    }
+
+    /// Ids of the records whose `field` equals `value` exactly.
     pub fn find_ids(&self, object: &ObjectConfig, field: &FieldConfig, value: &str) -> Vec<String> {
         let Some(table) = self.tables.get(&object.name) else {
             return Vec::new();
         };
-        match table.index.get(&field.name) {
-            Some(index) => index
-                .get(value)
-                .map(|positions| positions.iter().map(|p| table.records[*p].id.clone()).collect())
-                .unwrap_or_default(),
-            None => table
-                .records
-                .iter()
-                .filter(|r| r.values.get(&field.name).and_then(index_key).as_deref() == Some(value))
-                .map(|r| r.id.clone())
-                .collect(),
+        let exact =
+            |r: &&StoredRecord| r.values.get(&field.name).and_then(exact_key).as_deref() == Some(value);
+        match table.candidates(&field.name, value) {
+            Some(positions) => {
+                positions.iter().map(|p| &table.records[*p]).filter(exact).map(|r| r.id.clone()).collect()
+            }
+            None => table.records.iter().filter(exact).map(|r| r.id.clone()).collect(),
         }
+    }
+
+    /// Whether a record other than `own_id` matches duplicate rule `rule` of `object` on
+    /// `values`; `None` when the rule has no index on the object.
+    pub fn duplicate_exists(
+        &self,
+        object: &ObjectConfig,
+        rule: &str,
+        values: &Map<String, Value>,
+        own_id: Option<&str>,
+    ) -> Option<bool> {
+        let table = self.tables.get(&object.name)?;
+        let fields = table.duplicate_fields(rule)?;
+        let field_of = |f: &String| values.iter().find(|(k, _)| k.eq_ignore_ascii_case(f)).map(|(_, v)| v);
+        let Some(key) = duplicate_key(fields.iter().map(field_of)) else {
+            return Some(false);
+        };
+        let positions = table.duplicate_candidates(rule, &key)?;
+        Some(positions.iter().any(|p| Some(table.records[*p].id.as_str()) != own_id))
     }
 
     /// Upserts one record of `object` by `ext_field` = `ext_value`.
@@ -175,6 +134,15 @@ impl OrgStore {
         body: &Map<String, Value>,
     ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
         self.write(object, WriteKey::ExternalId { field: ext_field, value: ext_value }, body)
+    }
+
+    /// Creates one record of `object` (`POST /sobjects/{Object}`), with every rule an upsert has.
+    pub fn insert(
+        &mut self,
+        object: &ObjectConfig,
+        body: &Map<String, Value>,
+    ) -> Result<(UpsertOutcome, Undo), UpsertFailure> {
+        self.write(object, WriteKey::New, body)
     }
 
     /// Writes one record of `object`: the one `key` names (upsert, update) or a new one (insert).
@@ -403,7 +371,7 @@ impl OrgStore {
             .iter()
             .filter(|f| f.unique)
             .filter_map(|field| {
-                let value = values.get(&field.name).and_then(index_key)?;
+                let value = values.get(&field.name).and_then(exact_key)?;
                 let other = self
                     .find_ids(object, field, &value)
                     .into_iter()

@@ -210,7 +210,17 @@ fn check_value(field: &FieldConfig, value: &Value) -> Result<Value, RecordError>
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
             _ => Err(wrong_type(field, value)),
         },
-        FieldType::Double | FieldType::Currency => {
+        FieldType::Int => match value {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value.clone()),
+            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                Ok(Value::from(n.as_f64().unwrap_or_default() as i64))
+            }
+            Value::String(s) => {
+                s.trim().parse::<i64>().map(Value::from).map_err(|_| wrong_type(field, value))
+            }
+            _ => Err(wrong_type(field, value)),
+        },
+        FieldType::Double | FieldType::Currency | FieldType::Percent => {
             let number = match value {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -366,6 +376,31 @@ mod tests {
             codes(check_record(enrollment, &body(json!({"Status__c": "Active"})), WriteMode::Update)),
             ["INVALID_FIELD_FOR_INSERT_UPDATE"]
         );
+    }
+
+    #[test]
+    fn integers_accept_whole_numbers_only() {
+        let seats = FieldConfig {
+            name: "Seats__c".into(),
+            field_type: FieldType::Int,
+            length: 0,
+            nillable: true,
+            createable: true,
+            updateable: true,
+            defaulted_on_create: false,
+            external_id: false,
+            unique: false,
+            picklist_values: Vec::new(),
+            restricted_picklist: false,
+            reference_to: Vec::new(),
+        };
+        assert_eq!(check_value(&seats, &json!(3)), Ok(json!(3)));
+        assert_eq!(check_value(&seats, &json!(4.0)), Ok(json!(4)));
+        assert_eq!(check_value(&seats, &json!("12")), Ok(json!(12)));
+        for bad in [json!(2.5), json!("two"), json!(true)] {
+            let err = check_value(&seats, &bad).expect_err("refused");
+            assert_eq!(err.status_code, "INVALID_TYPE_ON_FIELD_IN_RECORD", "{bad}");
+        }
     }
 
     #[test]

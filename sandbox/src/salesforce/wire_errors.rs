@@ -1,11 +1,12 @@
-//! The error shapes a Salesforce client sees: top-level error arrays
-//! (`[{"message","errorCode","fields"?}]`) and per-record errors (`{"statusCode",...}`).
+//! The shapes a Salesforce client sees: top-level error arrays
+//! (`[{"message","errorCode","fields"?}]`), per-record errors (`{"statusCode",...}`), and one
+//! resource's answer (status, body, `Location`) as a response or a composite subrequest result.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// One per-record error, as inside sObject Collections results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +45,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     }
 
+    /// Too many long-running requests (Salesforce's concurrent long-request limit).
+    pub fn long_requests_exceeded() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+    }
+
     pub fn server_unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -65,21 +71,69 @@ impl ApiError {
     }
 
     /// A single-record failure raised to the top level (as single-record upsert answers).
-    pub fn from_record_errors(errors: Vec<RecordError>) -> Response {
+    pub fn from_record_errors(errors: Vec<RecordError>) -> Answer {
         let body: Vec<_> = errors
             .into_iter()
             .map(|e| json!({"message": e.message, "errorCode": e.status_code, "fields": e.fields}))
             .collect();
-        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+        Answer::json(StatusCode::BAD_REQUEST, Value::Array(body))
+    }
+
+    fn body(&self) -> Value {
+        let mut item = json!({"message": self.message, "errorCode": self.error_code});
+        if let Some(fields) = &self.fields {
+            item["fields"] = json!(fields);
+        }
+        json!([item])
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut item = json!({"message": self.message, "errorCode": self.error_code});
-        if let Some(fields) = self.fields {
-            item["fields"] = json!(fields);
+        (self.status, Json(self.body())).into_response()
+    }
+}
+
+/// One resource's answer before it becomes an HTTP response: what a handler returns and what a
+/// composite subrequest reports (`httpStatusCode`, `body`, `httpHeaders`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: StatusCode,
+    /// `None` for an empty body (204, or a pre-v46 upsert update).
+    pub body: Option<Value>,
+    /// The `Location` header of a created record.
+    pub location: Option<String>,
+}
+
+impl Answer {
+    pub fn json(status: StatusCode, body: Value) -> Self {
+        Self { status, body: Some(body), location: None }
+    }
+
+    pub fn empty(status: StatusCode) -> Self {
+        Self { status, body: None, location: None }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+}
+
+impl From<ApiError> for Answer {
+    fn from(err: ApiError) -> Self {
+        Answer::json(err.status, err.body())
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            Some(body) => (self.status, Json(body)).into_response(),
+            None => self.status.into_response(),
+        };
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            response.headers_mut().insert(header::LOCATION, location);
         }
-        (self.status, Json(json!([item]))).into_response()
+        response
     }
 }

@@ -80,3 +80,61 @@ async fn large_results_page_through_next_records_url() {
     assert_eq!(status, 400);
     assert_eq!(body[0]["errorCode"], "INVALID_QUERY_LOCATOR");
 }
+
+/// The Legacy_Id__c values a query returned, in order.
+async fn legacy_ids(org: &crate::helpers::Org, soql: &str) -> Vec<String> {
+    let (status, body) = json(org.query(soql).await).await;
+    assert_eq!(status, 200, "{body}");
+    body["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["Legacy_Id__c"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn indexed_lookups_match_like_a_scan_would() {
+    let org = org().await;
+    for id in ["Mixed-1", "b", "c"] {
+        org.contact(id).await;
+    }
+    // SOQL compares text case-insensitively, through the index too; results keep store order.
+    assert_eq!(
+        legacy_ids(
+            &org,
+            "SELECT Legacy_Id__c FROM Contact WHERE Legacy_Id__c IN ('c', 'MIXED-1', 'c', 'zz')"
+        )
+        .await,
+        ["Mixed-1", "c"]
+    );
+    // An id of 15 or 18 characters.
+    let records = org.sim.records("Contact");
+    let id18 = records[1]["Id"].as_str().expect("id").to_owned();
+    let soql = format!("SELECT Legacy_Id__c FROM Contact WHERE Id IN ('{}', '{id18}')", &id18[..15]);
+    assert_eq!(legacy_ids(&org, &soql).await, ["b"]);
+    // A changed value moves in the index: the old one no longer finds the record.
+    let mut changed = crate::helpers::contact_body("b");
+    changed["Platform_User_Id__c"] = json!("u-moved");
+    assert!(org.patch("/sobjects/Contact/Legacy_Id__c/b", changed).await.status().is_success());
+    assert!(
+        legacy_ids(&org, "SELECT Legacy_Id__c FROM Contact WHERE Platform_User_Id__c = 'u-b'")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        legacy_ids(
+            &org,
+            "SELECT Legacy_Id__c FROM Contact WHERE Platform_User_Id__c = 'u-moved' AND LastName = 'Doe'"
+        )
+        .await,
+        ["b"]
+    );
+    // A condition that no index serves still works (a scan), alone or beside an indexed one.
+    assert_eq!(legacy_ids(&org, "SELECT Legacy_Id__c FROM Contact WHERE FirstName = 'jo'").await.len(), 3);
+    assert!(
+        legacy_ids(&org, "SELECT Legacy_Id__c FROM Contact WHERE Legacy_Id__c = 'c' AND FirstName = 'Al'")
+            .await
+            .is_empty()
+    );
+}

@@ -1,6 +1,10 @@
 //! The Salesforce adapter against the real org simulator: Contact records mapped from the
 //! shipped fixtures are created, updated, partly refused, delivered across an expired session,
-//! and refused as a whole for bad credentials. Every check reads the org back.
+//! and refused as a whole for bad credentials; `jwt` does the same through the JWT bearer flow.
+//! Every check reads the org back.
+
+mod jwt;
+mod limits;
 
 mod bulk;
 
