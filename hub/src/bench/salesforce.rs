@@ -251,12 +251,15 @@ async fn wait_delivered(store: &Store, expected: usize) -> Result<(), BenchError
     }
 }
 
+/// A record and the sObject it is for.
+type ObjectRecord = (String, serde_json::Map<String, Value>);
+
 /// The records the hub would send, mapped by the shipped catalog and named as the adapter
 /// names them (relationship lookups), Contacts first.
 fn mapped_records(
     run: &str,
     learners: usize,
-) -> Result<Vec<(String, serde_json::Map<String, Value>)>, BenchError> {
+) -> Result<Vec<ObjectRecord>, BenchError> {
     let catalog = Catalog::load(Catalog::shipped_root()).map_err(|findings| BenchError::Prepare {
         what: "the shipped catalog".into(),
         source: findings.into_iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ").into(),
