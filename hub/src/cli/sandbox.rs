@@ -60,6 +60,12 @@ async fn salesforce(listen: SocketAddr, org: Option<PathBuf>) -> Outcome {
         None => OrgConfig::e_learning(),
     };
     let app = org.connected_apps.first().map(|app| (app.client_id.clone(), app.client_secret.clone()));
+    // The JWT bearer flow needs a certificate on the app and a pre-authorized user.
+    let jwt = org
+        .connected_apps
+        .first()
+        .filter(|app| app.certificate.is_some())
+        .and(org.jwt.usernames.first().cloned());
     let simulator = match SalesforceSimulator::start(listen, org).await {
         Ok(simulator) => simulator,
         Err(err) => {
@@ -77,6 +83,12 @@ async fn salesforce(listen: SocketAddr, org: Option<PathBuf>) -> Outcome {
             "get a token: curl -s -X POST {base}/services/oauth2/token -d grant_type=client_credentials \
              -d client_id={client_id} -d client_secret={}",
             secret.expose_secret()
+        );
+    }
+    if let Some(username) = jwt {
+        println!(
+            "JWT bearer flow: sub={username}, aud={base} (or https://login.salesforce.com), signed by the \
+             sandbox-only key sandbox/orgs/keys/sandbox-test-only.key.pem"
         );
     }
     let _ = std::io::stdout().flush();

@@ -17,7 +17,7 @@ async fn the_standalone_salesforce_simulator_prints_what_a_client_needs() {
         .expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut banner = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         banner.push(lines.next().expect("a banner line").expect("utf-8"));
     }
     let base =
@@ -31,6 +31,7 @@ async fn the_standalone_salesforce_simulator_prints_what_a_client_needs() {
     let (client_id, secret) =
         (field("client_id").expect("client id"), field("client_secret").expect("secret"));
     assert!(banner[2].contains("curl") && banner[2].contains(&client_id), "{}", banner[2]);
+    assert!(banner[3].starts_with("JWT bearer flow: sub=") && banner[3].contains(&base), "{}", banner[3]);
 
     let http = reqwest::Client::new();
     let token: Value = http
