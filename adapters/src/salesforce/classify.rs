@@ -73,6 +73,20 @@ pub fn record_error_class(status_code: &str) -> RecordErrorClass {
     }
 }
 
+/// One error's class: the code's, except that a lookup by external id whose parent is not
+/// found (`INVALID_CROSS_REFERENCE_KEY`, "Foreign key external ID: … not found") is retried.
+/// During a migration the parent (a learner's Contact) is usually still on its way through
+/// another batch or a retry; the retry schedule gives it time, and a parent that never comes
+/// ends dead-lettered with this reason, redrivable once it is fixed.
+pub fn error_class(error: &RecordError) -> RecordErrorClass {
+    if error.status_code == "INVALID_CROSS_REFERENCE_KEY"
+        && error.message.starts_with("Foreign key external ID")
+    {
+        return RecordErrorClass::Retryable;
+    }
+    record_error_class(&error.status_code)
+}
+
 /// One record's outcome from its own result. `record` is what was sent, used only to keep its
 /// values out of the reason (Salesforce messages quote the offending value).
 pub fn classify_record(result: &RecordResult, record: &Map<String, Value>) -> DeliveryOutcome {
@@ -84,10 +98,7 @@ pub fn classify_record(result: &RecordResult, record: &Map<String, Value>) -> De
     }
     let described: Vec<String> = result.errors.iter().map(|error| describe(error, record)).collect();
     let reason = described.join("; ");
-    let retryable = result
-        .errors
-        .iter()
-        .all(|error| record_error_class(&error.status_code) == RecordErrorClass::Retryable);
+    let retryable = result.errors.iter().all(|error| error_class(error) == RecordErrorClass::Retryable);
     if retryable {
         DeliveryOutcome::retry(reason)
     } else {
@@ -407,6 +418,17 @@ mod tests {
         assert!(!classify_record(&email, &record()).reason().unwrap().contains("ada@"));
         let nested = failed("INVALID_CROSS_REFERENCE_KEY", "Foreign key external ID: u-7f3a not found");
         assert!(!classify_record(&nested, &record()).reason().unwrap().contains("u-7f3a"));
+    }
+
+    #[test]
+    fn a_parent_not_there_yet_is_retried_but_a_bad_id_is_not() {
+        let missing_parent = failed(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "Foreign key external ID: u-9 not found for field Platform_User_Id__c in entity Contact",
+        );
+        assert!(classify_record(&missing_parent, &record()).is_retry());
+        let bad_id = failed("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+        assert_eq!(classify_record(&bad_id, &record()).reject_code(), Some(RejectCode::Client));
     }
 
     #[test]
