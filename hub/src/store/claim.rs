@@ -37,6 +37,9 @@ const CLAIM_SQLITE: &str = "\
         ORDER BY next_attempt_at LIMIT $3) \
     RETURNING id, event_row, system, mapping, attempts, attempts_before_redrive, lease_until, ticket";
 
+/// PostgreSQL only: serialize one system's claims for the length of the claim's transaction.
+const SERIALIZE_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext('switchyard.claim.' || $1))";
+
 #[derive(sqlx::FromRow)]
 struct LeasedRow {
     id: String,
@@ -82,6 +85,18 @@ impl Store {
         };
         on_backend!(self, |pool, Db, begin| {
             let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
+            if self.backend() == Backend::Postgres {
+                // Concurrent claimers of one system would otherwise interleave row by row
+                // under SKIP LOCKED, each taking every other due delivery: batches would stop
+                // filling whole calls (a Contact in one, its Enrollment in the other, racing).
+                // One claim at a time per system keeps each batch the oldest due run, as on
+                // SQLite; a claim holds the lock for milliseconds.
+                sqlx::query(SERIALIZE_POSTGRES)
+                    .bind(system)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(CLAIM))?;
+            }
             let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
                 .bind(system)
                 .bind(now)
