@@ -85,6 +85,22 @@ pub fn check_record(
             continue;
         }
         if field.field_type == FieldType::Reference {
+            if value.is_object() && key.eq_ignore_ascii_case(&field.name) {
+                // Salesforce takes a lookup by external id only under the relationship name
+                // (`Contact__r`); an object on the id field itself fails to deserialize. Real
+                // orgs refuse the whole request (400 JSON_PARSER_ERROR); the simulator refuses
+                // the record, which is what a client must fix.
+                errors.push(RecordError::new(
+                    "JSON_PARSER_ERROR",
+                    format!(
+                        "Cannot deserialize instance of reference from START_OBJECT value {{ for field {}: \
+                         a lookup by external id goes under the relationship name",
+                        field.name
+                    ),
+                    vec![field.name.clone()],
+                ));
+                continue;
+            }
             match parse_reference(field, value) {
                 Ok(key) => checked.references.push(PendingReference {
                     field: field.name.clone(),

@@ -83,9 +83,16 @@ async fn field_rules_come_back_as_top_level_error_arrays() {
 async fn lookups_by_external_id_must_find_their_record() {
     let org = org().await;
     let enrollment = |contact: serde_json::Value| {
-        json!({"Contact__c": contact, "Course_Code__c": "PY-101", "Source_Status__c": "Active",
+        json!({"Contact__r": contact, "Course_Code__c": "PY-101", "Source_Status__c": "Active",
             "Enrolled_On__c": "2025-09-01T08:00:00Z", "Price__c": 149, "Currency__c": "USD"})
     };
+    // Under the id field's own name, a lookup object does not deserialize (as in Salesforce).
+    let mut misnamed = enrollment(json!({"Platform_User_Id__c": "u-7f3a"}));
+    let lookup = misnamed.as_object_mut().unwrap().remove("Contact__r").unwrap();
+    misnamed["Contact__c"] = lookup;
+    let (status, body) = json(org.patch("/sobjects/Enrollment__c/Legacy_Id__c/e-1", misnamed).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(body[0]["errorCode"], "JSON_PARSER_ERROR", "{body}");
     let (status, body) = json(
         org.patch(
             "/sobjects/Enrollment__c/Legacy_Id__c/e-1",
