@@ -145,12 +145,10 @@ impl Store {
                         .bind(reason)
                     }
                     VerificationStep::CheckAgainAt(at) => sqlx::query(
-                        "UPDATE deliveries SET verify_at = $1, last_reason = COALESCE($2, last_reason), \
-                             updated_at = $3 \
-                         WHERE id = $4 AND state = 'delivered' AND verify_at IS NOT NULL",
+                        "UPDATE deliveries SET verify_at = $1, updated_at = $2 \
+                         WHERE id = $3 AND state = 'delivered' AND verify_at IS NOT NULL",
                     )
-                    .bind(*at)
-                    .bind(None::<String>),
+                    .bind(*at),
                     VerificationStep::GiveUp { reason } => sqlx::query(
                         "UPDATE deliveries SET verify_at = NULL, verify_deadline = NULL, last_reason = $1, \
                              updated_at = $2 \
