@@ -3,6 +3,7 @@
 mod contracts_cli;
 mod delivery;
 mod ingest;
+mod ledger_upgrade;
 mod ops_api;
 mod queue;
 mod salesforce_bulk;
