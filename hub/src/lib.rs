@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
+pub mod pact;
 pub mod policy;
 pub mod queue;
 pub mod routing;

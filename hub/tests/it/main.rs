@@ -5,6 +5,7 @@ mod delivery;
 mod ingest;
 mod ledger_upgrade;
 mod ops_api;
+mod pact;
 mod queue;
 mod salesforce_bulk;
 mod salesforce_delivery;

@@ -1,10 +1,11 @@
-//! `switchyard contracts ...`: list, schema, check, diff, test and import-describe.
+//! `switchyard contracts ...`: list, schema, check, diff, test, import-describe and pact.
 
 use std::path::PathBuf;
 
 mod diff;
 mod import;
 mod inspect;
+mod pact;
 mod testing;
 
 use clap::{Args, Subcommand};
@@ -68,6 +69,19 @@ enum ContractsCommand {
         #[arg(long, value_name = "NAME")]
         object: String,
     },
+    /// Export a system's fixtures and expectations as a Pact v4 file (consumer `switchyard`,
+    /// provider the system), for teams that verify with Pact tools.
+    Pact {
+        /// The catalog system, e.g. `salesforce`.
+        #[arg(long, value_name = "ID")]
+        system: String,
+        /// The dependency map directory (says how the system is reached; default: shipped).
+        #[arg(long, value_name = "DIR")]
+        map: Option<PathBuf>,
+        /// Write the pact here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run(args: ContractsArgs) -> Outcome {
@@ -87,6 +101,9 @@ pub fn run(args: ContractsArgs) -> Outcome {
         ContractsCommand::Diff { old, new, mode } => diff::diff(&catalog, &old, &new, &mode, args.format),
         ContractsCommand::ImportDescribe { describe, system, object } => {
             import::import_describe(&catalog, &describe, &system, &object, args.format)
+        }
+        ContractsCommand::Pact { system, map, out } => {
+            pact::export(&catalog, map.as_deref(), &system, out.as_ref())
         }
         ContractsCommand::Test { system, junit } => {
             testing::test(&catalog, system.as_deref(), junit.as_deref(), args.format)
