@@ -7,7 +7,6 @@ use std::process::Command;
 
 use pact_models::PactSpecification;
 use pact_models::pact::load_pact_from_json;
-use pact_models::v4::interaction::V4Interaction;
 
 fn export(system: &str) -> serde_json::Value {
     let out = tempfile::NamedTempFile::new().unwrap();
