@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod pact;
 pub mod policy;
 pub mod queue;
+pub mod replay;
 pub mod routing;
 pub mod serve;
 pub mod store;

@@ -6,6 +6,7 @@ mod contracts;
 mod ledger;
 mod map;
 mod output;
+mod replay;
 mod sandbox;
 mod serve;
 

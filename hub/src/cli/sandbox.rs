@@ -29,6 +29,9 @@ enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         org: Option<PathBuf>,
     },
+    /// Replay the system's cases through the real mapping and adapter against the simulator
+    /// (`--simulate`) or an org (`--against`), read back the expectations, and report.
+    Replay(super::replay::ReplayArgs),
     /// A Standard Webhooks receiver that verifies signatures and dedupes on `webhook-id`.
     Webhook {
         /// Where to listen; port 0 picks a free port.
@@ -41,10 +44,19 @@ enum SandboxCommand {
 }
 
 pub fn run(args: SandboxArgs) -> Outcome {
-    let Some(runtime) = runtime() else { return Outcome::Unusable };
+    // The replay runs its own runtime; the simulators run until stopped.
+    let on_runtime = |serve: &dyn Fn(&tokio::runtime::Runtime) -> Outcome| match runtime() {
+        Some(runtime) => serve(&runtime),
+        None => Outcome::Unusable,
+    };
     match args.command {
-        SandboxCommand::Salesforce { listen, org } => runtime.block_on(salesforce(listen, org)),
-        SandboxCommand::Webhook { listen, secret } => runtime.block_on(webhook(listen, secret)),
+        SandboxCommand::Replay(replay) => super::replay::run(replay),
+        SandboxCommand::Salesforce { listen, org } => {
+            on_runtime(&|runtime| runtime.block_on(salesforce(listen, org.clone())))
+        }
+        SandboxCommand::Webhook { listen, secret } => {
+            on_runtime(&|runtime| runtime.block_on(webhook(listen, secret.clone())))
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod ledger_upgrade;
 mod ops_api;
 mod pact;
 mod queue;
+mod replay;
 mod salesforce_bulk;
 mod salesforce_delivery;
 mod salesforce_verification;

@@ -1,0 +1,135 @@
+//! `switchyard sandbox replay`: the system's cases through the real mapping and adapter
+//! against the simulator or a partner's org, read back, reported (see `crate::replay`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::SecretString;
+use switchyard_contracts::{Catalog, SystemId};
+use switchyard_sandbox::OrgConfig;
+
+use super::Outcome;
+use super::output::{Format, print_error_chain, print_findings, print_json, runtime};
+use crate::config::HumanDuration;
+use crate::replay::{ReplayTarget, fixture_cases, replay};
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The system to replay against, e.g. `salesforce` (Salesforce systems today).
+    #[arg(long, value_name = "ID")]
+    system: String,
+    /// Run against the shipped e-learning org simulator, in process (the default).
+    #[arg(long, conflicts_with = "against")]
+    simulate: bool,
+    /// Run against a Salesforce org: its OAuth token URL (client credentials).
+    #[arg(long, value_name = "TOKEN_URL", requires = "client_id")]
+    against: Option<String>,
+    /// The connected app's consumer key, with `--against`.
+    #[arg(long, value_name = "KEY")]
+    client_id: Option<String>,
+    /// Its consumer secret, with `--against` (never on the command line).
+    #[arg(long, env = "SWITCHYARD_REPLAY_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    client_secret: Option<SecretString>,
+    /// With `--simulate`: the org config (TOML; the shipped e-learning org by default).
+    #[arg(long, value_name = "FILE", conflicts_with = "against")]
+    org: Option<PathBuf>,
+    /// The catalog directory (defaults to the shipped catalog).
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    /// How long a case waits for an expectation that does not hold yet (a real org's flows
+    /// may lag; default 30s with `--against`, none with the simulator, whose flows run within
+    /// the save); each expectation waits at most its own `within_seconds`.
+    #[arg(long, value_parser = HumanDuration::parse, value_name = "DURATION")]
+    patience: Option<HumanDuration>,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write the report here: Markdown for `.md`, JSON otherwise.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(args: ReplayArgs) -> Outcome {
+    let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
+    let catalog = match Catalog::load(&root) {
+        Ok(catalog) => catalog,
+        Err(findings) => {
+            eprintln!("error: the catalog at {} cannot be used:", root.display());
+            print_findings(&findings);
+            return Outcome::Unusable;
+        }
+    };
+    let system = match SystemId::parse(&args.system) {
+        Ok(system) => system,
+        Err(err) => {
+            eprintln!("error: --system: {err}");
+            return Outcome::Unusable;
+        }
+    };
+    let Some(system_catalog) = catalog.system(&system) else {
+        eprintln!("error: --system: the catalog has no system `{system}`");
+        return Outcome::Unusable;
+    };
+    let target = match (args.against.clone(), args.client_id.clone(), args.client_secret.clone()) {
+        (None, _, _) => match &args.org {
+            None => ReplayTarget::Simulate { org: Box::new(OrgConfig::e_learning()) },
+            Some(path) => match OrgConfig::load(path) {
+                Ok(org) => ReplayTarget::Simulate { org: Box::new(org) },
+                Err(err) => {
+                    print_error_chain(&err);
+                    return Outcome::Unusable;
+                }
+            },
+        },
+        (Some(token_url), Some(client_id), Some(client_secret)) => {
+            ReplayTarget::Against { token_url, client_id, client_secret }
+        }
+        (Some(_), _, None) => {
+            eprintln!("error: --against needs the connected app's secret in SWITCHYARD_REPLAY_CLIENT_SECRET");
+            return Outcome::Unusable;
+        }
+        (Some(_), None, _) => {
+            eprintln!("error: --against needs --client-id");
+            return Outcome::Unusable;
+        }
+    };
+    let cases = fixture_cases(system_catalog);
+    let Some(runtime) = runtime() else { return Outcome::Unusable };
+    let default_patience = if args.against.is_some() { Duration::from_secs(30) } else { Duration::ZERO };
+    let patience = args.patience.map_or(default_patience, HumanDuration::get);
+    let report = match runtime.block_on(replay(system_catalog, &cases, target, patience)) {
+        Ok(report) => report,
+        Err(err) => {
+            print_error_chain(&err);
+            return Outcome::Unusable;
+        }
+    };
+    if let Some(path) = &args.junit {
+        let written = report.to_junit().map_err(|err| err.to_string()).and_then(|xml| {
+            std::fs::write(path, xml).map_err(|err| format!("cannot write {}: {err}", path.display()))
+        });
+        if let Err(err) = written {
+            eprintln!("error: {err}");
+            return Outcome::Unusable;
+        }
+    }
+    if let Some(path) = &args.report {
+        let text = if path.extension().is_some_and(|ext| ext == "md") {
+            report.to_markdown()
+        } else {
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        };
+        if let Err(err) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            return Outcome::Unusable;
+        }
+    }
+    match args.format {
+        Format::Json => print_json(&report),
+        Format::Text => print!("{}", report.to_markdown()),
+    }
+    if report.is_success() { Outcome::Clean } else { Outcome::Findings }
+}

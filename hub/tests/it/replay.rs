@@ -1,0 +1,91 @@
+//! `switchyard sandbox replay` against the org simulator: the shipped catalog's cases pass;
+//! when the CRM flow fails silently for a learner without a country, exactly that learner's
+//! enrollment fails, with the read-back evidence; the JUnit file says so.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+use switchyard::replay::{Expected, ReplayCase, ReplayTarget, fixture_cases, replay};
+use switchyard_contracts::Catalog;
+use switchyard_sandbox::OrgConfig;
+
+fn salesforce() -> switchyard_contracts::catalog::SystemCatalog {
+    let catalog = Catalog::load(Catalog::shipped_root()).expect("shipped catalog");
+    catalog.system(&"salesforce".parse().unwrap()).expect("salesforce").clone()
+}
+
+fn simulate() -> ReplayTarget {
+    ReplayTarget::Simulate { org: Box::new(OrgConfig::e_learning()) }
+}
+
+#[test]
+fn the_shipped_catalog_replays_green_with_junit_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, report) = (dir.path().join("replay.xml"), dir.path().join("replay.md"));
+    let status = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["sandbox", "replay", "--system", "salesforce", "--simulate", "--format", "json", "--junit"])
+        .arg(&junit)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .expect("switchyard runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let cases = json["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), salesforce().fixtures.len());
+    assert!(cases.iter().all(|case| case["passed"] == true));
+    let xml = std::fs::read_to_string(junit).unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains(&format!("tests=\"{}\"", cases.len())), "{xml}");
+    assert!(!xml.contains("<failure"));
+    assert!(std::fs::read_to_string(report).unwrap().contains("passed, 0 failed"));
+}
+
+/// A learner without a country (the flow's silent failure), then their enrollment.
+fn learner_without_country() -> Vec<ReplayCase> {
+    let contact = json!({"specversion": "1.0", "id": "x-1", "source": "/legacy/magento", "type": "user.migrated",
+        "data": {"legacy_id": "900001", "user_id": "u-no-country", "email": "nocountry@example.com",
+            "first_name": "Noor", "last_name": "Haddad", "status": "active", "created_at": "2016-03-04T10:11:12Z",
+            "address": {"street": ["1 Side Street"], "city": "Leeds", "postcode": "LS1 1AA"}}});
+    let enrollment = json!({"specversion": "1.0", "id": "x-2", "source": "/legacy/magento", "type": "enrollment.created",
+        "data": {"enrollment_id": "e-900001", "user_id": "u-no-country", "legacy_user_id": "900001",
+            "course_code": "PY-101", "status": "active", "enrolled_at": "2025-09-01T08:00:00Z",
+            "price": {"amount": "149.00", "currency": "USD"}, "payment_method": "card"}});
+    vec![
+        ReplayCase {
+            name: "edge/learner without a country".into(),
+            mapping: "contact-from-user-migrated".into(),
+            event: contact,
+            expected: Expected::Confirmed,
+        },
+        ReplayCase {
+            name: "edge/enrollment of a learner without a country".into(),
+            mapping: "enrollment-from-enrollment-created-v2".into(),
+            event: enrollment,
+            expected: Expected::Confirmed,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn a_silent_flow_failure_fails_exactly_the_affected_case_with_its_evidence() {
+    let system = salesforce();
+    let mut cases = fixture_cases(&system);
+    cases.extend(learner_without_country());
+    // The simulator runs its flows within the save: nothing to wait for.
+    let report = replay(&system, &cases, simulate(), Duration::ZERO).await.expect("replay");
+    let failed: Vec<_> = report.cases.iter().filter(|case| !case.passed).collect();
+    assert_eq!(
+        failed.iter().map(|case| case.name.as_str()).collect::<Vec<_>>(),
+        ["edge/enrollment of a learner without a country"]
+    );
+    let evidence = failed[0].evidence.join("; ");
+    assert_eq!(failed[0].outcome, "delivered", "the API said success");
+    assert!(
+        evidence.contains(
+            "no-flow-error-for-enrollment: Flow_Error__c Enrollment_Legacy_Id__c = e-900001 exists"
+        ),
+        "{evidence}"
+    );
+    assert!(report.to_junit().unwrap().contains("<failure"));
+}
