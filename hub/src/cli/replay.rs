@@ -11,8 +11,10 @@ use switchyard_sandbox::OrgConfig;
 
 use super::Outcome;
 use super::output::{Format, print_error_chain, print_findings, print_json, runtime};
+use crate::config::HubConfig;
 use crate::config::HumanDuration;
-use crate::replay::{ReplayTarget, fixture_cases, replay};
+use crate::replay::{ReplayTarget, directory_digest, fixture_cases, replay, run_record};
+use switchyard_dependency_map::DependencyMap;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -48,6 +50,16 @@ pub struct ReplayArgs {
     /// Also write the report here: Markdown for `.md`, JSON otherwise.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// The dependency map directory (its digest is recorded with the run; default: shipped).
+    #[arg(long, value_name = "DIR")]
+    map: Option<PathBuf>,
+    /// The hub's configuration: the run is recorded in its ledger (`database.url` or the data
+    /// directory), where wave gates look for it.
+    #[arg(long, env = "SWITCHYARD_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data directory of the SQLite ledger the run is recorded in (default as `serve`).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
@@ -127,9 +139,38 @@ pub fn run(args: ReplayArgs) -> Outcome {
             return Outcome::Unusable;
         }
     }
+    if let Err(err) = runtime.block_on(record(&args, &root, system_catalog, &report)) {
+        eprintln!("error: the replay ran but could not be recorded: {err}");
+        return Outcome::Unusable;
+    }
     match args.format {
         Format::Json => print_json(&report),
         Format::Text => print!("{}", report.to_markdown()),
     }
     if report.is_success() { Outcome::Clean } else { Outcome::Findings }
+}
+
+/// Records the run in the hub's ledger, with the digests of the catalog and map it used.
+async fn record(
+    args: &ReplayArgs,
+    catalog_root: &std::path::Path,
+    system: &switchyard_contracts::catalog::SystemCatalog,
+    report: &crate::replay::ReplayReport,
+) -> Result<(), String> {
+    let mut config =
+        HubConfig::load(args.config.as_deref(), std::env::vars()).map_err(|err| err.to_string())?;
+    if let Some(data_dir) = &args.data_dir {
+        config.data_dir = data_dir.clone();
+    }
+    let map_root = args.map.clone().unwrap_or_else(DependencyMap::shipped_root);
+    let digest = |root: &std::path::Path| {
+        directory_digest(root).map_err(|err| format!("cannot read {}: {err}", root.display()))
+    };
+    let run = run_record(report, system, digest(catalog_root)?, digest(&map_root)?);
+    let store = crate::serve::open_ledger(&config).await.map_err(|err| err.to_string())?;
+    let recorded = store.record_replay_run(&run).await.map_err(|err| err.to_string());
+    store.close().await;
+    recorded?;
+    eprintln!("replay run {} recorded in the ledger", run.id);
+    Ok(())
 }

@@ -31,7 +31,7 @@ enum SandboxCommand {
     },
     /// Replay the system's cases through the real mapping and adapter against the simulator
     /// (`--simulate`) or an org (`--against`), read back the expectations, and report.
-    Replay(super::replay::ReplayArgs),
+    Replay(Box<super::replay::ReplayArgs>),
     /// A Standard Webhooks receiver that verifies signatures and dedupes on `webhook-id`.
     Webhook {
         /// Where to listen; port 0 picks a free port.
@@ -50,7 +50,7 @@ pub fn run(args: SandboxArgs) -> Outcome {
         None => Outcome::Unusable,
     };
     match args.command {
-        SandboxCommand::Replay(replay) => super::replay::run(replay),
+        SandboxCommand::Replay(replay) => super::replay::run(*replay),
         SandboxCommand::Salesforce { listen, org } => {
             on_runtime(&|runtime| runtime.block_on(salesforce(listen, org.clone())))
         }

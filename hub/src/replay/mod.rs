@@ -8,9 +8,11 @@
 //! catalog adds its own cases through the same [`ReplayCase`].
 
 mod cases;
+mod evidence;
 mod report;
 mod run;
 
-pub use cases::{Expected, ReplayCase, fixture_cases};
+pub use cases::{Expected, ReplayCase, fixture_cases, objects_parents_first};
+pub use evidence::{contract_versions, directory_digest, run_record};
 pub use report::{CaseResult, ReplayReport};
 pub use run::{ReplayError, ReplayTarget, replay};

@@ -21,6 +21,9 @@
 //! - `attempts`: every attempt, numbered per delivery: times, worker, outcome, HTTP status,
 //!   downstream code and a short summary. Never rewritten: redriving keeps the history.
 //!
+//! - `replay_runs`: every `sandbox replay` run: system, target, the contract versions of its
+//!   mappings, digests of the catalog and map, times, counts and the report (wave gates read it).
+//!
 //! Events and their deliveries are written in one transaction. Timestamps are `TIMESTAMPTZ` on
 //! PostgreSQL and RFC 3339 UTC text on SQLite (which compares correctly as text); JSON is
 //! `JSONB` / text. Migrations run on every open and are tracked in `_switchyard_migrations`, so
@@ -55,6 +58,7 @@ mod listing;
 mod model;
 mod open;
 mod outcomes;
+mod replay_runs;
 mod submissions;
 mod trace;
 mod verifications;
@@ -67,6 +71,7 @@ pub use model::{
     OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Submission, Verification,
     VerifyWindow,
 };
+pub use replay_runs::ReplayRun;
 pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,

@@ -19,8 +19,8 @@ fn simulate() -> ReplayTarget {
     ReplayTarget::Simulate { org: Box::new(OrgConfig::e_learning()) }
 }
 
-#[test]
-fn the_shipped_catalog_replays_green_with_junit_and_markdown() {
+#[tokio::test]
+async fn the_shipped_catalog_replays_green_with_junit_and_markdown_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let (junit, report) = (dir.path().join("replay.xml"), dir.path().join("replay.md"));
     let status = Command::new(env!("CARGO_BIN_EXE_switchyard"))
@@ -28,6 +28,8 @@ fn the_shipped_catalog_replays_green_with_junit_and_markdown() {
         .arg(&junit)
         .arg("--report")
         .arg(&report)
+        .arg("--data-dir")
+        .arg(dir.path())
         .output()
         .expect("switchyard runs");
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
@@ -39,6 +41,17 @@ fn the_shipped_catalog_replays_green_with_junit_and_markdown() {
     assert!(xml.starts_with("<?xml") && xml.contains(&format!("tests=\"{}\"", cases.len())), "{xml}");
     assert!(!xml.contains("<failure"));
     assert!(std::fs::read_to_string(report).unwrap().contains("passed, 0 failed"));
+
+    // The run is the evidence a wave gate reads: in the ledger, with its contract versions.
+    let store = switchyard::store::Store::open_sqlite(dir.path()).await.unwrap();
+    let runs = store.replay_runs("salesforce", 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!((run.cases, run.passed, run.failed), (cases.len() as i64, cases.len() as i64, 0));
+    assert_eq!(run.contracts["enrollment-from-enrollment-created-v2"]["source"], "enrollment.created@v2");
+    assert_eq!(run.catalog_digest.len(), 64);
+    assert!(run.target.contains("org simulator"));
+    store.close().await;
 }
 
 /// A learner without a country (the flow's silent failure), then their enrollment.
@@ -88,4 +101,24 @@ async fn a_silent_flow_failure_fails_exactly_the_affected_case_with_its_evidence
         "{evidence}"
     );
     assert!(report.to_junit().unwrap().contains("<failure"));
+}
+
+#[tokio::test]
+async fn replay_runs_are_kept_and_listed_newest_first_on_both_stores() {
+    let system = salesforce();
+    let report = replay(&system, &fixture_cases(&system)[..2], simulate(), Duration::ZERO).await.unwrap();
+    for ledger in crate::support::ledger::ledgers().await {
+        let first = switchyard::replay::run_record(&report, &system, "c".repeat(64), "m".repeat(64));
+        ledger.store.record_replay_run(&first).await.unwrap();
+        let second = switchyard::replay::run_record(&report, &system, "c".repeat(64), "m".repeat(64));
+        ledger.store.record_replay_run(&second).await.unwrap();
+        let runs = ledger.store.replay_runs("salesforce", 10).await.unwrap();
+        assert_eq!(
+            runs.iter().map(|run| run.id.as_str()).collect::<Vec<_>>(),
+            [second.id.as_str(), first.id.as_str()]
+        );
+        assert_eq!(runs[0].report["cases"].as_array().map(Vec::len), Some(2));
+        assert!(ledger.store.replay_runs("lms", 10).await.unwrap().is_empty());
+        ledger.finish().await;
+    }
 }
