@@ -43,8 +43,9 @@ enum Command {
     Map(map::MapArgs),
 }
 
-/// How a command ended, as a process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a command ended, as a process exit code. Ordered: of two parts of a command, the
+/// worse outcome wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     /// Everything checked out.
     Clean = 0,

@@ -30,6 +30,10 @@ pub struct ReplayArgs {
     /// The connected app's consumer key, with `--against`.
     #[arg(long, value_name = "KEY")]
     client_id: Option<String>,
+    /// Private or loopback addresses the org may resolve to (CIDR or host), with `--against`;
+    /// public orgs need none.
+    #[arg(long = "allow", value_name = "CIDR")]
+    allow_list: Vec<String>,
     /// Its consumer secret, with `--against` (never on the command line).
     #[arg(long, env = "SWITCHYARD_REPLAY_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
     client_secret: Option<SecretString>,
@@ -97,7 +101,7 @@ pub fn run(args: ReplayArgs) -> Outcome {
             },
         },
         (Some(token_url), Some(client_id), Some(client_secret)) => {
-            ReplayTarget::Against { token_url, client_id, client_secret }
+            ReplayTarget::Against { token_url, client_id, client_secret, allow_list: args.allow_list.clone() }
         }
         (Some(_), _, None) => {
             eprintln!("error: --against needs the connected app's secret in SWITCHYARD_REPLAY_CLIENT_SECRET");

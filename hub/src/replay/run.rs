@@ -22,7 +22,13 @@ pub enum ReplayTarget {
     /// loopback.
     Simulate { org: Box<OrgConfig> },
     /// A Salesforce org (a partner's sandbox): its token URL and connected app.
-    Against { token_url: String, client_id: String, client_secret: SecretString },
+    Against {
+        token_url: String,
+        client_id: String,
+        client_secret: SecretString,
+        /// Private or loopback addresses the org may be reached at (e.g. a local simulator).
+        allow_list: Vec<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +60,7 @@ pub async fn replay(
     if objects.is_empty() {
         return Err(catalog_error("no target contract with an external_id to upsert by".into()));
     }
+    let mut allow_list = Vec::new();
     let (simulator, token_url, client_id, client_secret, target_name) = match target {
         ReplayTarget::Simulate { org } => {
             let app =
@@ -68,16 +75,15 @@ pub async fn replay(
             let name = format!("the org simulator at {}", simulator.base_url());
             (Some(simulator), token_url, client_id, client_secret, name)
         }
-        ReplayTarget::Against { token_url, client_id, client_secret } => {
+        ReplayTarget::Against { token_url, client_id, client_secret, allow_list: allowed } => {
             let name = token_url.clone();
+            allow_list = allowed;
             (None, token_url, client_id, client_secret, name)
         }
     };
     let mut config = SalesforceConfig::new(token_url, client_id, client_secret, objects[0].clone());
     config.objects = objects.clone();
-    if simulator.is_some() {
-        config.allow_list = vec!["127.0.0.0/8".into()];
-    }
+    config.allow_list = if simulator.is_some() { vec!["127.0.0.0/8".into()] } else { allow_list };
     let adapter = SalesforceAdapter::new(config).map_err(ReplayError::Adapter)?;
     let started = chrono::Utc::now();
     let mut results = Vec::with_capacity(cases.len());

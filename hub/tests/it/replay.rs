@@ -122,3 +122,44 @@ async fn replay_runs_are_kept_and_listed_newest_first_on_both_stores() {
         ledger.finish().await;
     }
 }
+
+/// The CRM team's one command: the offline contract tests, then the replay against their org
+/// (here the standalone simulator, started as they would start a sandbox).
+#[test]
+fn contracts_test_live_runs_the_offline_tests_and_the_replay_against_an_org() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut org = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the simulator starts");
+    let mut lines = BufReader::new(org.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let base = banner.strip_prefix("switchyard sandbox salesforce listening on ").unwrap().to_owned();
+    let output = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args([
+            "contracts",
+            "test",
+            "--system",
+            "salesforce",
+            "--client-id",
+            "switchyard-sandbox",
+            "--allow",
+            "127.0.0.0/8",
+            "--live",
+        ])
+        .arg(format!("{base}/services/oauth2/token"))
+        .env("SWITCHYARD_REPLAY_CLIENT_SECRET", "sandbox-secret")
+        .output()
+        .unwrap();
+    let _ = org.kill();
+    let _ = org.wait();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains(&format!("# Replay of salesforce against {base}/services/oauth2/token")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("passed, 0 failed"), "{stdout}");
+}

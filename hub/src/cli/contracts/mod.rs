@@ -56,6 +56,17 @@ enum ContractsCommand {
         /// Also write the results as JUnit XML to this file.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Then replay the system's cases against this Salesforce org (its OAuth token URL,
+        /// e.g. the team's sandbox), reading the expectations back (needs `--system`).
+        #[arg(long, value_name = "TOKEN_URL", requires = "system", requires = "client_id")]
+        live: Option<String>,
+        /// The connected app's consumer key, with `--live`; its secret comes from
+        /// SWITCHYARD_REPLAY_CLIENT_SECRET.
+        #[arg(long, value_name = "KEY")]
+        client_id: Option<String>,
+        /// Private or loopback addresses the org may resolve to, with `--live`.
+        #[arg(long = "allow", value_name = "CIDR")]
+        allow_list: Vec<String>,
     },
     /// Import a target contract from a Salesforce describe JSON, as the next version of the object.
     ImportDescribe {
@@ -105,8 +116,15 @@ pub fn run(args: ContractsArgs) -> Outcome {
         ContractsCommand::Pact { system, map, out } => {
             pact::export(&catalog, map.as_deref(), &system, out.as_ref())
         }
-        ContractsCommand::Test { system, junit } => {
-            testing::test(&catalog, system.as_deref(), junit.as_deref(), args.format)
+        ContractsCommand::Test { system, junit, live, client_id, allow_list } => {
+            let offline = testing::test(&catalog, system.as_deref(), junit.as_deref(), args.format);
+            match (live, system, client_id) {
+                (Some(token_url), Some(system), Some(client_id)) => {
+                    let live = testing::live(&catalog, &system, token_url, client_id, allow_list);
+                    offline.max(live)
+                }
+                _ => offline,
+            }
         }
     }
 }
