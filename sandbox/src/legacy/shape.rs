@@ -249,7 +249,7 @@ fn pick_names(c: &mut super::draft::CustomerDraft, rng: &mut StdRng, names: &[(&
     c.lastname = last.into();
 }
 
-/// `ann.smith12@gmail.com` -> `Ann.Smith12@Gmail.com`: the same address in another case.
+/// `ann.smith12@gmail.com` -> `Ann.Smith12@Gmail.Com`: the same address in another case.
 fn mixed_case(email: &str) -> String {
     email
         .split('@')
@@ -270,7 +270,7 @@ mod tests {
     fn mixed_case_keeps_the_address_and_changes_its_case() {
         let email = "ann.smith12@gmail.com";
         let mixed = mixed_case(email);
-        assert_eq!(mixed, "Ann.Smith12@Gmail.com");
+        assert_eq!(mixed, "Ann.Smith12@Gmail.Com");
         assert_eq!(mixed.to_lowercase(), email);
     }
 }
