@@ -2,6 +2,7 @@
 //! rows with their file's header, personal data pseudonymized and secrets emptied.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -44,13 +45,15 @@ impl Samples {
         let Some(dir) = &self.dir else { return Ok(()) };
         let path = dir.join(format!("{}.csv", class.name()));
         let fail = |source: csv::Error| SampleError { path: path.clone(), source };
-        if !self.writers.contains_key(&class) {
-            std::fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
-            let mut writer = csv::Writer::from_path(&path).map_err(fail)?;
-            writer.write_record(header).map_err(fail)?;
-            self.writers.insert(class, (writer, 0));
-        }
-        let Some((writer, written)) = self.writers.get_mut(&class) else { return Ok(()) };
+        let (writer, written) = match self.writers.entry(class) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                std::fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
+                let mut writer = csv::Writer::from_path(&path).map_err(fail)?;
+                writer.write_record(header).map_err(fail)?;
+                entry.insert((writer, 0))
+            }
+        };
         if *written >= self.per_class {
             return Ok(());
         }
