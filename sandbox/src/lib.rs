@@ -1,7 +1,8 @@
-//! Switchyard's sandbox: partner simulators that listen on loopback (today the Standard
-//! Webhooks receiver and the Salesforce org simulator; the edge-case catalog and replay engine
-//! come with the [sandbox] work).
+//! Switchyard's sandbox: partner simulators that listen on loopback (the Standard Webhooks
+//! receiver and the Salesforce org simulator), and production-shaped legacy data (`legacy`:
+//! the edge-case catalog, the export generator and the profiler; the replay engine comes next).
 
+pub mod legacy;
 pub mod salesforce;
 pub mod webhook_receiver;
 

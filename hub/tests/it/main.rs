@@ -12,6 +12,7 @@ mod salesforce_bulk;
 mod salesforce_delivery;
 mod salesforce_verification;
 mod sandbox_cli;
+mod sandbox_legacy_cli;
 mod serve;
 mod store;
 mod submitted;

@@ -1,6 +1,11 @@
-//! Integration tests of the sandbox's partner simulators, over real HTTP on loopback.
+//! Integration tests of the sandbox: the partner simulators over real HTTP on loopback, and
+//! the legacy export generator and profiler on real files.
 
 mod helpers;
+mod legacy_bad_input;
+mod legacy_generate;
+mod legacy_helpers;
+mod legacy_profile;
 mod python_client;
 mod salesforce_automations;
 mod salesforce_bulk;

@@ -1,0 +1,25 @@
+//! Legacy data, production-shaped: the three legacy export files (Magento's customers and
+//! addresses, the platform's enrollment export; see README.md), the edge-case catalog, a
+//! seeded streaming generator of such exports, and a profiler that finds the catalog's classes
+//! in real exports and writes anonymized samples of them.
+
+pub mod anonymize;
+pub mod catalog;
+pub mod columns;
+mod detect;
+mod draft;
+pub mod generate;
+pub mod outcome;
+pub mod profile;
+pub mod reader;
+mod samples;
+mod shape;
+mod views;
+
+pub use anonymize::Pseudonymizer;
+pub use catalog::{CATALOG, CaseClass, EdgeCase};
+pub use columns::FileKind;
+pub use generate::{GenerateError, GenerateOptions, Manifest, RowCounts, generate, generate_into_dir};
+pub use outcome::{CaseUnit, ExpectedOutcome};
+pub use profile::{FileSummary, ProfileError, ProfileOptions, ProfileReport, profile};
+pub use reader::BadRow;
