@@ -48,3 +48,15 @@ pub fn print_error_chain(err: &dyn std::error::Error) {
         source = cause.source();
     }
 }
+
+/// The contract catalog at `root`; on failure prints every finding and returns `None`.
+pub fn load_catalog(root: &std::path::Path) -> Option<switchyard_contracts::Catalog> {
+    match switchyard_contracts::Catalog::load(root) {
+        Ok(catalog) => Some(catalog),
+        Err(findings) => {
+            eprintln!("error: the catalog at {} cannot be used:", root.display());
+            print_findings(&findings);
+            None
+        }
+    }
+}

@@ -10,7 +10,7 @@ use switchyard_contracts::{Catalog, SystemId};
 use switchyard_sandbox::OrgConfig;
 
 use super::Outcome;
-use super::output::{Format, print_error_chain, print_findings, print_json, runtime};
+use super::output::{Format, load_catalog, print_error_chain, print_json, runtime};
 use crate::config::HubConfig;
 use crate::config::HumanDuration;
 use crate::replay::{ReplayTarget, directory_digest, fixture_cases, replay, run_record};
@@ -70,14 +70,7 @@ pub struct ReplayArgs {
 
 pub fn run(args: ReplayArgs) -> Outcome {
     let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
-    let catalog = match Catalog::load(&root) {
-        Ok(catalog) => catalog,
-        Err(findings) => {
-            eprintln!("error: the catalog at {} cannot be used:", root.display());
-            print_findings(&findings);
-            return Outcome::Unusable;
-        }
-    };
+    let Some(catalog) = load_catalog(&root) else { return Outcome::Unusable };
     let system = match SystemId::parse(&args.system) {
         Ok(system) => system,
         Err(err) => {

@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use switchyard_contracts::Catalog;
 
 use super::Outcome;
-use super::output::{Format, print_findings};
+use super::output::{Format, load_catalog};
 
 #[derive(Debug, Args)]
 pub struct ContractsArgs {
@@ -97,14 +97,7 @@ enum ContractsCommand {
 
 pub fn run(args: ContractsArgs) -> Outcome {
     let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
-    let catalog = match Catalog::load(&root) {
-        Ok(catalog) => catalog,
-        Err(findings) => {
-            eprintln!("error: the catalog at {} cannot be used:", root.display());
-            print_findings(&findings);
-            return Outcome::Unusable;
-        }
-    };
+    let Some(catalog) = load_catalog(&root) else { return Outcome::Unusable };
     match args.command {
         ContractsCommand::List => inspect::list(&catalog, args.format),
         ContractsCommand::Schema { contract } => inspect::schema(&catalog, &contract),
