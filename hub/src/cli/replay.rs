@@ -13,8 +13,9 @@ use super::Outcome;
 use super::output::{Format, load_catalog, print_error_chain, print_json, runtime};
 use crate::config::HubConfig;
 use crate::config::HumanDuration;
-use crate::replay::{ReplayTarget, directory_digest, fixture_cases, replay, run_record};
+use crate::replay::{ReplayTarget, class_replay, directory_digest, fixture_cases, replay, run_record};
 use switchyard_dependency_map::DependencyMap;
+use switchyard_sandbox::legacy::class_cases;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -40,6 +41,11 @@ pub struct ReplayArgs {
     /// With `--simulate`: the org config (TOML; the shipped e-learning org by default).
     #[arg(long, value_name = "FILE", conflicts_with = "against")]
     org: Option<PathBuf>,
+    /// With `--simulate`: the CRM team's faulty flow change (enrollments of Contacts without a
+    /// country fail silently) deployed (`on`) or not (`off`); default: as the org file says
+    /// (off in the shipped org).
+    #[arg(long, value_name = "on|off", conflicts_with = "against", value_parser = clap::builder::BoolishValueParser::new())]
+    silent_failures: Option<bool>,
     /// The catalog directory (defaults to the shipped catalog).
     #[arg(long, value_name = "DIR")]
     catalog: Option<PathBuf>,
@@ -64,8 +70,25 @@ pub struct ReplayArgs {
     /// The data directory of the SQLite ledger the run is recorded in (default as `serve`).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// What to replay: the catalog's fixtures of the system, or the legacy edge-case
+    /// catalog (each class's generated export, migrated into events; judged per class).
+    #[arg(long, value_enum, default_value_t)]
+    cases: CaseSource,
+    /// With `--cases catalog`: the legacy generator's seed.
+    #[arg(long, default_value_t = 2026, value_name = "N")]
+    seed: u64,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+}
+
+/// Where a replay's cases come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CaseSource {
+    /// The contract catalog's fixtures of the system.
+    #[default]
+    Fixtures,
+    /// The legacy edge-case catalog (`switchyard sandbox cases`).
+    Catalog,
 }
 
 pub fn run(args: ReplayArgs) -> Outcome {
@@ -82,11 +105,15 @@ pub fn run(args: ReplayArgs) -> Outcome {
         eprintln!("error: --system: the catalog has no system `{system}`");
         return Outcome::Unusable;
     };
+    let switched = |org: OrgConfig| match args.silent_failures {
+        Some(on) => org.with_silent_failures(on),
+        None => org,
+    };
     let target = match (args.against.clone(), args.client_id.clone(), args.client_secret.clone()) {
         (None, _, _) => match &args.org {
-            None => ReplayTarget::Simulate { org: Box::new(OrgConfig::e_learning()) },
+            None => ReplayTarget::Simulate { org: Box::new(switched(OrgConfig::e_learning())) },
             Some(path) => match OrgConfig::load(path) {
-                Ok(org) => ReplayTarget::Simulate { org: Box::new(org) },
+                Ok(org) => ReplayTarget::Simulate { org: Box::new(switched(org)) },
                 Err(err) => {
                     print_error_chain(&err);
                     return Outcome::Unusable;
@@ -105,12 +132,36 @@ pub fn run(args: ReplayArgs) -> Outcome {
             return Outcome::Unusable;
         }
     };
-    let cases = fixture_cases(system_catalog);
+    let (cases, classes) = match args.cases {
+        CaseSource::Fixtures => (fixture_cases(system_catalog), None),
+        CaseSource::Catalog => {
+            let dir = match tempfile::tempdir() {
+                Ok(dir) => dir,
+                Err(err) => {
+                    eprintln!("error: --cases catalog: cannot make a directory for the exports: {err}");
+                    return Outcome::Unusable;
+                }
+            };
+            match class_cases(dir.path(), args.seed, None) {
+                Ok(class_cases) => {
+                    let classes = class_replay(system_catalog, &class_cases);
+                    (classes.cases.clone(), Some(classes))
+                }
+                Err(err) => {
+                    print_error_chain(&err);
+                    return Outcome::Unusable;
+                }
+            }
+        }
+    };
     let Some(runtime) = runtime() else { return Outcome::Unusable };
     let default_patience = if args.against.is_some() { Duration::from_secs(30) } else { Duration::ZERO };
     let patience = args.patience.map_or(default_patience, HumanDuration::get);
     let report = match runtime.block_on(replay(system_catalog, &cases, target, patience)) {
-        Ok(report) => report,
+        Ok(report) => match &classes {
+            Some(classes) => classes.per_class(report),
+            None => report,
+        },
         Err(err) => {
             print_error_chain(&err);
             return Outcome::Unusable;

@@ -15,6 +15,18 @@ pub enum Expected {
     Skipped,
     /// The downstream refuses the record with this code (e.g. `DUPLICATES_DETECTED`).
     Rejected { code: String },
+    /// An edge-case class of the legacy catalog: its events, each as expected, and the
+    /// class's own outcome (`outcome` as the catalog words it).
+    EdgeCase { class: String, outcome: String },
+}
+
+/// A field of the delivered record read back by itself: what the org holds must be what the
+/// mapping made of the legacy value (an edge case's normalized or dropped field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldCheck {
+    pub field: String,
+    /// `None`: the org must hold no value.
+    pub equals: Option<Value>,
 }
 
 /// One case to replay.
@@ -26,17 +38,14 @@ pub struct ReplayCase {
     /// The CloudEvent (its `data` goes through the mapping; its attributes are `$event`).
     pub event: Value,
     pub expected: Expected,
+    /// Fields read back after a confirmed delivery, beside the catalog's expectations.
+    pub field_checks: Vec<FieldCheck>,
 }
 
 /// The system's catalog fixtures as cases, parents' objects first (see
 /// [`objects_parents_first`]), then in file order.
 pub fn fixture_cases(system: &SystemCatalog) -> Vec<ReplayCase> {
-    let objects: Vec<String> =
-        objects_parents_first(system).into_iter().map(|target| target.object).collect();
-    let rank = |mapping: &str| {
-        let object = system.mappings.get(mapping).map(|m| m.spec().target.object.to_string());
-        object.and_then(|object| objects.iter().position(|o| *o == object)).unwrap_or(usize::MAX)
-    };
+    let rank = parent_rank(system);
     let mut cases: Vec<(usize, usize, ReplayCase)> = system
         .fixtures
         .iter()
@@ -48,12 +57,24 @@ pub fn fixture_cases(system: &SystemCatalog) -> Vec<ReplayCase> {
                 mapping: fixture.mapping.clone(),
                 event: fixture.event.clone(),
                 expected,
+                field_checks: Vec::new(),
             };
             (rank(&fixture.mapping), index, case)
         })
         .collect();
     cases.sort_by_key(|(rank, index, _)| (*rank, *index));
     cases.into_iter().map(|(_, _, case)| case).collect()
+}
+
+/// A mapping's place in delivery order: the rank of its target object among
+/// [`objects_parents_first`] (unknown objects last).
+pub fn parent_rank(system: &SystemCatalog) -> impl Fn(&str) -> usize + '_ {
+    let objects: Vec<String> =
+        objects_parents_first(system).into_iter().map(|target| target.object).collect();
+    move |mapping: &str| {
+        let object = system.mappings.get(mapping).map(|m| m.spec().target.object.to_string());
+        object.and_then(|object| objects.iter().position(|o| *o == object)).unwrap_or(usize::MAX)
+    }
 }
 
 /// The system's objects with an external id, parents first (an object whose fields look up

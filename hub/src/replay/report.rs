@@ -97,6 +97,7 @@ impl ReplayReport {
                 Expected::Confirmed => "accepted and confirmed".to_owned(),
                 Expected::Skipped => "skipped".to_owned(),
                 Expected::Rejected { code } => format!("rejected with {code}"),
+                Expected::EdgeCase { outcome, .. } => outcome.clone(),
             };
             let result = if case.passed {
                 "pass".to_owned()

@@ -11,7 +11,7 @@ use switchyard_contracts::catalog::SystemCatalog;
 use switchyard_contracts::mapping::MappingOutcome;
 use switchyard_sandbox::{OrgConfig, SalesforceSimulator};
 
-use super::cases::{Expected, ReplayCase, objects_parents_first};
+use super::cases::{Expected, FieldCheck, ReplayCase, objects_parents_first};
 use super::report::{CaseResult, ReplayReport};
 use crate::verify::{Finding, SystemExpectations, check};
 
@@ -133,6 +133,9 @@ async fn run_case(
         }
     };
     let object = mapping.spec().target.object.to_string();
+    let external_id = system.targets.get(&mapping.spec().target).and_then(|t| t.external_id.clone());
+    let key =
+        external_id.as_ref().and_then(|field| Some((field.clone(), record.get(field)?.as_str()?.to_owned())));
     result.request = format!("upsert {object} with {} fields", record.len());
     let mut tagged: Map<String, Value> = record;
     tagged.insert("attributes".into(), json!({"type": object}));
@@ -148,12 +151,27 @@ async fn run_case(
             result.outcome = "delivered".into();
             result.downstream_id = downstream_id;
             read_back(expectations, adapter, case, &data, patience, &mut result).await;
+            if !case.field_checks.is_empty() {
+                match &key {
+                    Some(key) => read_fields(adapter, &object, key, &case.field_checks, &mut result).await,
+                    None => {
+                        result.fail(format!("{object} has no external id value to read its fields back by"))
+                    }
+                }
+            }
         }
         (Expected::Rejected { code }, Some(DeliveryOutcome::Rejected { reason, .. })) => {
             result.outcome = format!("rejected: {reason}");
             if !reason.contains(code.as_str()) {
                 result.fail(format!("rejected, but not with {code}"));
             }
+        }
+        // Refused for now (e.g. a lookup whose parent is not in the org): the hub would retry
+        // it, and it would end dead-lettered if the parent never came.
+        (Expected::Rejected { code }, Some(DeliveryOutcome::Retry { reason, .. }))
+            if reason.contains(code.as_str()) =>
+        {
+            result.outcome = format!("refused (retryable): {reason}");
         }
         (expected, outcome) => {
             let shown = outcome.map_or("no outcome".to_owned(), |o| match o {
@@ -221,6 +239,56 @@ async fn read_back(
                     result.evidence.push(evidence);
                     break;
                 }
+            }
+        }
+    }
+}
+
+/// Reads `checks`' fields of the record `key` identifies and compares each with what the
+/// mapping sent (or with nothing, for a field the mapping left out).
+async fn read_fields(
+    adapter: &SalesforceAdapter,
+    object: &str,
+    key: &(String, String),
+    checks: &[FieldCheck],
+    result: &mut CaseResult,
+) {
+    let query = ReadBack {
+        object: object.to_owned(),
+        match_field: key.0.clone(),
+        values: vec![key.1.clone()],
+        fields: checks.iter().map(|check| check.field.clone()).collect(),
+    };
+    let records = match adapter.read_back(&query).await {
+        Ok(records) => records,
+        Err(err) => {
+            result.fail(format!("{object} {} = {}: read-back failed: {err}", key.0, key.1));
+            return;
+        }
+    };
+    let Some(record) = records.first() else {
+        result.fail(format!("{object} {} = {} is not in the org", key.0, key.1));
+        return;
+    };
+    for check in checks {
+        let held = record.get(&check.field).filter(|value| !value.is_null());
+        let line = match (&check.equals, held) {
+            (None, None) => Ok(format!("{object}.{} is empty, as sent", check.field)),
+            (Some(sent), Some(held)) if sent == held => {
+                Ok(format!("{object}.{} holds what was sent", check.field))
+            }
+            (None, Some(held)) => Err(format!("{object}.{} holds {held}, expected no value", check.field)),
+            (Some(sent), held) => Err(format!(
+                "{object}.{} holds {}, expected {sent}",
+                check.field,
+                held.map_or("no value".to_owned(), Value::to_string)
+            )),
+        };
+        match line {
+            Ok(evidence) => result.evidence.push(evidence),
+            Err(problem) => {
+                result.evidence.push(problem.clone());
+                result.fail(problem);
             }
         }
     }

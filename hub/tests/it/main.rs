@@ -9,6 +9,7 @@ mod ops_api;
 mod pact;
 mod queue;
 mod replay;
+mod replay_edge_cases;
 mod salesforce_bulk;
 mod salesforce_delivery;
 mod salesforce_verification;

@@ -124,7 +124,7 @@ fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value.get(..10).unwrap_or(value), "%Y-%m-%d").ok()
 }
 
-fn is_test_account(email: &str, first: &str, last: &str) -> bool {
+pub(super) fn is_test_account(email: &str, first: &str, last: &str) -> bool {
     let email = email.to_ascii_lowercase();
     let (local, domain) = email.split_once('@').unwrap_or((&email, ""));
     domain.ends_with(".test")

@@ -160,6 +160,11 @@ pub struct Sequence {
 }
 
 impl Sequence {
+    /// Numbering whose first enrollment id is `last + 1`.
+    pub fn starting_after(last: u64) -> Self {
+        Self { next_enrollment: last }
+    }
+
     /// The next enrollment id and its order's increment id.
     pub fn next(&mut self) -> (String, String) {
         self.next_enrollment += 1;

@@ -27,12 +27,17 @@ pub struct GenerateOptions {
     pub edge_share: f64,
     /// Each class's relative weight among edge-case users; a class absent or at 0 is never put in.
     pub weights: BTreeMap<CaseClass, f64>,
+    /// The first user's number (0 by default). Exports generated with different first users
+    /// (far enough apart) share no entity id, email or enrollment id, so they can go into one
+    /// org side by side (the edge-case replay does this, one export per class).
+    pub first_user: u64,
 }
 
 impl GenerateOptions {
     /// Every class with the same weight.
     pub fn new(users: u64, seed: u64, edge_share: f64) -> Self {
-        Self { users, seed, edge_share, weights: CaseClass::all().map(|class| (class, 1.0)).collect() }
+        let weights = CaseClass::all().map(|class| (class, 1.0)).collect();
+        Self { users, seed, edge_share, weights, first_user: 0 }
     }
 
     /// Only `classes` (each at weight 1).
@@ -80,6 +85,10 @@ pub enum GenerateError {
     },
 }
 
+/// Enrollment ids kept for each user number, so exports with different first users never
+/// share one (the most-enrollments class gives a user a few hundred).
+const ENROLLMENT_IDS_PER_USER: u64 = 1_000;
+
 /// Writes the three files and `manifest.json` into `dir` (created if missing).
 pub fn generate_into_dir(options: &GenerateOptions, dir: &Path) -> Result<Manifest, GenerateError> {
     let create = |path: PathBuf| {
@@ -110,10 +119,10 @@ pub fn generate<W: Write>(
     let pick = WeightedIndex::new(classes.iter().map(|(_, w)| *w)).ok();
     let edge_share = options.edge_share.clamp(0.0, 1.0);
     let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut sequence = Sequence::default();
+    let mut sequence = Sequence::starting_after(options.first_user * ENROLLMENT_IDS_PER_USER);
     let mut context = ShapeContext::default();
     let mut counts: BTreeMap<CaseClass, u64> = BTreeMap::new();
-    for index in 0..options.users {
+    for index in options.first_user..options.first_user + options.users {
         let mut user = ordinary_user(index, &mut rng, &mut sequence);
         let shaped = match &pick {
             Some(pick) if rng.random_bool(edge_share) => {

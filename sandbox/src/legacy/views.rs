@@ -1,11 +1,11 @@
-//! Typed views of one legacy row: the columns the detectors read, found by name once per file
+//! Typed views of one legacy row: the columns the detectors and the migration read, found by name once per file
 //! (real exports order and extend their columns freely).
 
 use csv::StringRecord;
 
 use super::reader::{column_indices, field};
 
-const CUSTOMER: [&str; 14] = [
+const CUSTOMER: [&str; 16] = [
     "email",
     "_website",
     "firstname",
@@ -20,9 +20,21 @@ const CUSTOMER: [&str; 14] = [
     "merged_into",
     "gdpr_erased_at",
     "rp_token_created_at",
+    "last_login_at",
+    "partner_code",
 ];
-const ADDRESS: [&str; 7] = ["_website", "_email", "country_id", "region", "region_id", "street", "city"];
-const ENROLLMENT: [&str; 12] = [
+const ADDRESS: [&str; 9] = [
+    "_website",
+    "_email",
+    "country_id",
+    "region",
+    "region_id",
+    "street",
+    "city",
+    "postcode",
+    "_address_default_billing_",
+];
+const ENROLLMENT: [&str; 15] = [
     "customer_id",
     "customer_email",
     "course_sku",
@@ -35,17 +47,20 @@ const ENROLLMENT: [&str; 12] = [
     "payment_method",
     "partner_code",
     "course_provider",
+    "enrollment_id",
+    "bundle_name",
+    "increment_id",
 ];
 
 /// Column positions for customer rows of one file.
 #[derive(Debug, Clone)]
-pub struct CustomerColumns([Option<usize>; 14]);
+pub struct CustomerColumns([Option<usize>; 16]);
 /// Column positions for address rows of one file.
 #[derive(Debug, Clone)]
-pub struct AddressColumns([Option<usize>; 7]);
+pub struct AddressColumns([Option<usize>; 9]);
 /// Column positions for enrollment rows of one file.
 #[derive(Debug, Clone)]
-pub struct EnrollmentColumns([Option<usize>; 12]);
+pub struct EnrollmentColumns([Option<usize>; 15]);
 
 /// A customer row, as the detectors read it.
 #[derive(Debug)]
@@ -64,6 +79,8 @@ pub struct CustomerView<'a> {
     pub merged_into: &'a str,
     pub gdpr_erased_at: &'a str,
     pub rp_token_created_at: &'a str,
+    pub last_login_at: &'a str,
+    pub partner_code: &'a str,
 }
 
 /// An address row, as the detectors read it.
@@ -76,6 +93,9 @@ pub struct AddressView<'a> {
     pub region_id: &'a str,
     pub street: &'a str,
     pub city: &'a str,
+    pub postcode: &'a str,
+    /// `1` on the address Magento bills to by default.
+    pub default_billing: &'a str,
 }
 
 /// An enrollment row, as the detectors read it.
@@ -93,6 +113,9 @@ pub struct EnrollmentView<'a> {
     pub payment_method: &'a str,
     pub partner_code: &'a str,
     pub course_provider: &'a str,
+    pub enrollment_id: &'a str,
+    pub bundle_name: &'a str,
+    pub increment_id: &'a str,
 }
 
 impl CustomerColumns {
@@ -117,6 +140,8 @@ impl CustomerColumns {
             merged_into: f(11),
             gdpr_erased_at: f(12),
             rp_token_created_at: f(13),
+            last_login_at: f(14),
+            partner_code: f(15),
         }
     }
 }
@@ -136,6 +161,8 @@ impl AddressColumns {
             region_id: f(4),
             street: f(5),
             city: f(6),
+            postcode: f(7),
+            default_billing: f(8),
         }
     }
 }
@@ -160,6 +187,9 @@ impl EnrollmentColumns {
             payment_method: f(9),
             partner_code: f(10),
             course_provider: f(11),
+            enrollment_id: f(12),
+            bundle_name: f(13),
+            increment_id: f(14),
         }
     }
 }

@@ -240,7 +240,11 @@ mod tests {
     fn the_shipped_flows_and_rules_load() {
         let org = OrgConfig::e_learning();
         let flow = org.automations.iter().find(|f| f.name == "Enrollment_Activation").expect("shipped");
-        assert!(flow.fail_silently.as_ref().is_some_and(|f| f.enabled && f.trace.object == "Flow_Error__c"));
+        // The CRM team's faulty change is there, switched off: the flow works as shipped.
+        assert!(flow.fail_silently.as_ref().is_some_and(|f| !f.enabled && f.trace.object == "Flow_Error__c"));
+        let broken = org.clone().with_silent_failures(true);
+        let flow = broken.automations.iter().find(|f| f.name == "Enrollment_Activation").expect("shipped");
+        assert!(flow.fail_silently.as_ref().is_some_and(|f| f.enabled));
         assert_eq!(org.duplicate_rules[0].match_fields, ["Email"]);
         assert_eq!(org.validation_rules[0].error_field.as_deref(), Some("Price__c"));
     }

@@ -21,9 +21,9 @@ pub async fn start_sim(org: OrgConfig) -> RunningSimulator {
     SalesforceSimulator::start(addr, org).await.expect("simulator starts")
 }
 
-/// The shipped org, with a token already obtained.
+/// The shipped org with the CRM flow's silent failure switched on, and a token obtained.
 pub async fn org() -> Org {
-    org_with(OrgConfig::e_learning()).await
+    org_with(OrgConfig::e_learning().with_silent_failures(true)).await
 }
 
 pub async fn org_with(config: OrgConfig) -> Org {

@@ -5,6 +5,7 @@ mod helpers;
 mod legacy_bad_input;
 mod legacy_generate;
 mod legacy_helpers;
+mod legacy_migrate;
 mod legacy_profile;
 mod python_client;
 mod salesforce_automations;

@@ -25,7 +25,9 @@ const FIXTURES: &str = concat!(
 async fn start_org() -> RunningSimulator {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    SalesforceSimulator::start(addr, OrgConfig::e_learning()).await.expect("simulator starts")
+    SalesforceSimulator::start(addr, OrgConfig::e_learning().with_silent_failures(true))
+        .await
+        .expect("simulator starts")
 }
 
 fn config(sim: &RunningSimulator, secret: &str) -> SalesforceConfig {
