@@ -11,6 +11,9 @@
 //! Parsing checks the attributes itself so that every error names the attribute and the rule;
 //! the envelope is then held as a `cloudevents::Event` of the official SDK.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use cloudevents::event::Data;
 use cloudevents::{AttributesReader, Event, EventBuilder, EventBuilderV10};
@@ -136,8 +139,7 @@ impl Envelope {
         time: DateTime<Utc>,
         data: Value,
     ) -> Result<Self, EnvelopeError> {
-        let dataschema = url::Url::parse(&dataschema_uri(contract))
-            .map_err(|err| EnvelopeError::new("dataschema", err.to_string()))?;
+        let dataschema = dataschema_url(contract)?;
         let event = EventBuilderV10::new()
             .id(id)
             .source(source)
@@ -243,6 +245,23 @@ impl Envelope {
     }
 }
 
+/// The `dataschema` URL of a contract version, parsed once per thread and version: a legacy
+/// import builds millions of envelopes of three versions.
+fn dataschema_url(contract: &EventRef) -> Result<url::Url, EnvelopeError> {
+    thread_local! {
+        static PARSED: RefCell<HashMap<EventRef, url::Url>> = RefCell::new(HashMap::new());
+    }
+    PARSED.with(|parsed| {
+        if let Some(url) = parsed.borrow().get(contract) {
+            return Ok(url.clone());
+        }
+        let url = url::Url::parse(&dataschema_uri(contract))
+            .map_err(|err| EnvelopeError::new("dataschema", err.to_string()))?;
+        parsed.borrow_mut().insert(contract.clone(), url.clone());
+        Ok(url)
+    })
+}
+
 fn check_attributes(attributes: &Map<String, Value>) -> Result<(), EnvelopeError> {
     for name in REQUIRED_ATTRIBUTES {
         match attributes.get(name) {
@@ -286,19 +305,18 @@ fn check_attributes(attributes: &Map<String, Value>) -> Result<(), EnvelopeError
 }
 
 fn parse_dataschema(event_type: &EventType, dataschema: Option<&str>) -> Result<EventRef, EnvelopeError> {
-    let expected = format!("{DATASCHEMA_PREFIX}{event_type}:v<N>");
+    // Only refusals need the expected form spelled out (this runs once per event).
+    let expected = || format!("{DATASCHEMA_PREFIX}{event_type}:v<N>");
     let Some(dataschema) = dataschema else {
         return Err(EnvelopeError::new(
             "dataschema",
-            format!("is required: it names the contract version, `{expected}`"),
+            format!("is required: it names the contract version, `{}`", expected()),
         ));
     };
-    let rest = dataschema.strip_prefix(DATASCHEMA_PREFIX).ok_or_else(|| {
-        EnvelopeError::new("dataschema", format!("must be `{expected}`, got `{dataschema}`"))
-    })?;
-    let (named_type, version) = rest.rsplit_once(':').ok_or_else(|| {
-        EnvelopeError::new("dataschema", format!("must be `{expected}`, got `{dataschema}`"))
-    })?;
+    let malformed =
+        || EnvelopeError::new("dataschema", format!("must be `{}`, got `{dataschema}`", expected()));
+    let rest = dataschema.strip_prefix(DATASCHEMA_PREFIX).ok_or_else(malformed)?;
+    let (named_type, version) = rest.rsplit_once(':').ok_or_else(malformed)?;
     if named_type != event_type.as_str() {
         return Err(EnvelopeError::new(
             "dataschema",

@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use switchyard_contracts::Catalog;
+use switchyard_contracts::events::UserStatus;
+use switchyard_contracts::{Catalog, EventRef};
 use switchyard_sandbox::legacy::{Migrated, MigratedUser, MigrationEvent, QuarantinedRow};
 
 use super::report::ImportTally;
@@ -19,18 +20,25 @@ const USER_MIGRATED: &str = "user.migrated";
 pub struct Admission<'c> {
     catalog: &'c Catalog,
     tally: ImportTally,
+    /// Events by contract version, counted without formatting a name per event; folded into
+    /// the tally at the end.
+    events: Vec<(EventRef, u64)>,
     batch: ImportBatch,
+    /// Rows a batch is expected to hold (its vectors are allocated once at that size).
+    batch_rows: usize,
     /// Accounts whose `user.migrated` event broke its contract: their other events are
     /// quarantined too, so no wave sends an enrollment for a user it never created.
     refused_accounts: HashSet<String>,
 }
 
 impl<'c> Admission<'c> {
-    pub fn new(catalog: &'c Catalog) -> Self {
+    pub fn new(catalog: &'c Catalog, batch_rows: usize) -> Self {
         Self {
             catalog,
             tally: ImportTally::default(),
-            batch: ImportBatch::default(),
+            events: Vec::new(),
+            batch: empty_batch(batch_rows),
+            batch_rows,
             refused_accounts: HashSet::new(),
         }
     }
@@ -50,15 +58,18 @@ impl<'c> Admission<'c> {
 
     /// The rows admitted since the last call, to be written together.
     pub fn take_batch(&mut self) -> ImportBatch {
-        std::mem::take(&mut self.batch)
+        std::mem::replace(&mut self.batch, empty_batch(self.batch_rows))
     }
 
-    pub fn into_tally(self) -> ImportTally {
+    pub fn into_tally(mut self) -> ImportTally {
+        for (contract, count) in self.events {
+            self.tally.events_of(&contract.to_string(), count);
+        }
         self.tally
     }
 
     fn user(&mut self, user: MigratedUser) {
-        let status = status_name(&user);
+        let status = status_name(user.status).to_owned();
         self.tally.user(&status);
         self.batch.users.push(StagedUser {
             legacy_id: user.legacy_id,
@@ -73,13 +84,13 @@ impl<'c> Admission<'c> {
 
     fn event(&mut self, event: MigrationEvent) {
         let MigrationEvent { legacy_id, envelope, file, line, .. } = event;
-        let contract = envelope.contract().to_string();
+        let contract = envelope.contract();
         let reason = if self.refused_accounts.contains(&legacy_id) {
             format!("{contract}: the account's {USER_MIGRATED} event breaks its contract")
         } else {
             match check_contract(self.catalog, &envelope) {
                 Ok(()) => {
-                    self.tally.event(&contract);
+                    self.count_event(contract);
                     let mut staged = ledger_event(envelope, Vec::new());
                     staged.legacy_id = Some(legacy_id);
                     self.batch.events.push(staged);
@@ -89,7 +100,7 @@ impl<'c> Admission<'c> {
                     if envelope.event_type().as_str() == USER_MIGRATED {
                         self.refuse_account(&legacy_id);
                     }
-                    fault_reason(&contract, &fault)
+                    fault_reason(&contract.to_string(), &fault)
                 }
             }
         };
@@ -100,6 +111,13 @@ impl<'c> Admission<'c> {
             reason,
             class: None,
         });
+    }
+
+    fn count_event(&mut self, contract: &EventRef) {
+        match self.events.iter_mut().find(|(counted, _)| counted == contract) {
+            Some((_, count)) => *count += 1,
+            None => self.events.push((contract.clone(), 1)),
+        }
     }
 
     /// An account whose `user.migrated` broke its contract is quarantined, not a user.
@@ -117,11 +135,22 @@ impl<'c> Admission<'c> {
     }
 }
 
-fn status_name(user: &MigratedUser) -> String {
-    serde_json::to_value(user.status)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{:?}", user.status).to_lowercase())
+/// The status as `legacy_users.status` stores it (the contract's spelling).
+fn status_name(status: UserStatus) -> &'static str {
+    match status {
+        UserStatus::Active => "active",
+        UserStatus::Inactive => "inactive",
+        UserStatus::Expired => "expired",
+    }
+}
+
+fn empty_batch(rows: usize) -> ImportBatch {
+    // In the customers pass half the rows are users, in the enrollments pass all are events.
+    ImportBatch {
+        users: Vec::with_capacity(rows / 2 + 1),
+        events: Vec::with_capacity(rows + 1),
+        quarantined: Vec::new(),
+    }
 }
 
 fn line_number(line: u64) -> i64 {
@@ -150,8 +179,6 @@ fn quarantine_entry(row: QuarantinedRow) -> QuarantineEntry {
 mod tests {
     use chrono::Utc;
     use serde_json::{Value, json};
-    use switchyard_contracts::EventRef;
-    use switchyard_contracts::events::UserStatus;
 
     use switchyard_contracts::Envelope;
 
@@ -189,7 +216,7 @@ mod tests {
     #[test]
     fn a_valid_event_is_staged_and_counted_by_contract_version() {
         let catalog = catalog();
-        let mut admission = Admission::new(&catalog);
+        let mut admission = Admission::new(&catalog, 100);
         admission.admit(user("7"));
         admission.admit(event(
             "7",
@@ -208,7 +235,7 @@ mod tests {
     #[test]
     fn an_account_whose_user_event_breaks_its_contract_is_quarantined_with_path_and_rule() {
         let catalog = catalog();
-        let mut admission = Admission::new(&catalog);
+        let mut admission = Admission::new(&catalog, 100);
         admission.admit(user("7"));
         let long_email = format!("{}@example.com", "a".repeat(400));
         let data = json!({"legacy_id": "7", "user_id": "u-7", "status": "active", "email": long_email});
@@ -228,7 +255,7 @@ mod tests {
     #[test]
     fn a_row_the_converter_quarantined_keeps_its_place_and_class() {
         let catalog = catalog();
-        let mut admission = Admission::new(&catalog);
+        let mut admission = Admission::new(&catalog, 100);
         admission.admit(Migrated::Quarantined(QuarantinedRow {
             file: "enrollments.csv".into(),
             line: 41,

@@ -94,7 +94,7 @@ fn convert(
     options: &MigrateOptions,
     batches: &mpsc::Sender<ImportBatch>,
 ) -> Result<ImportTally, MigrateError<LedgerGone>> {
-    let mut admission = Admission::new(catalog);
+    let mut admission = Admission::new(catalog, ROWS_PER_BATCH);
     migrate(export, options, |item| {
         // A user and its `user.migrated` event stay in one batch: should the event break its
         // contract, the user is withdrawn before anything of it is written.

@@ -35,7 +35,12 @@ pub struct ImportTally {
 
 impl ImportTally {
     pub fn user(&mut self, status: &str) {
-        count(&mut self.users, status);
+        match self.users.get_mut(status) {
+            Some(count) => *count += 1,
+            None => {
+                self.users.insert(status.to_owned(), 1);
+            }
+        }
     }
 
     /// Takes back a user counted before its account was quarantined.
@@ -46,7 +51,12 @@ impl ImportTally {
     }
 
     pub fn event(&mut self, contract: &str) {
-        count(&mut self.events, contract);
+        self.events_of(contract, 1);
+    }
+
+    /// `count` more events of `contract`.
+    pub fn events_of(&mut self, contract: &str, count: u64) {
+        *self.events.entry(contract.to_owned()).or_default() += count;
     }
 
     pub fn quarantine(&mut self, entry: &QuarantineEntry) {
@@ -70,16 +80,6 @@ impl ImportTally {
 
     pub fn quarantined_total(&self) -> u64 {
         self.quarantined.values().map(|group| group.count).sum()
-    }
-}
-
-/// One more of `key`; the key is copied only the first time (this runs once per event).
-fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
-    match counts.get_mut(key) {
-        Some(count) => *count += 1,
-        None => {
-            counts.insert(key.to_owned(), 1);
-        }
     }
 }
 
