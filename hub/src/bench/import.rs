@@ -38,6 +38,8 @@ pub struct ImportFigures {
     pub rows_per_second: f64,
     /// Events staged.
     pub events: u64,
+    /// Of which, by contract version.
+    pub events_by_contract: std::collections::BTreeMap<String, u64>,
     pub events_per_second: f64,
     pub quarantined: u64,
     /// Peak resident memory during the import (`VmHWM`, reset after generating).
@@ -89,6 +91,7 @@ pub async fn run_import(
         import_seconds: report.seconds,
         rows_per_second: rows as f64 / report.seconds,
         events,
+        events_by_contract: report.tally.events.clone(),
         events_per_second: events as f64 / report.seconds,
         quarantined: report.tally.quarantined_total(),
         peak_rss_mib,

@@ -152,6 +152,9 @@ fn print_import(figures: &ImportFigures) {
         figures.quarantined,
         figures.peak_rss_mib.map_or("n/a".to_owned(), |mib| format!("{mib:.0} MiB"))
     );
+    for (contract, count) in &figures.events_by_contract {
+        println!("  {count:>10}  {contract}");
+    }
 }
 
 fn print_text(report: &BenchReport) {
