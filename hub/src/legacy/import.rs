@@ -3,7 +3,6 @@
 //! stays bounded and the time goes to parsing, not to waiting on the database.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use switchyard_contracts::Catalog;
@@ -17,8 +16,8 @@ use crate::store::{ImportBatch, StageReport, Store, StoreError};
 
 /// Rows (users, events and quarantined rows) written per ledger transaction.
 pub const ROWS_PER_BATCH: usize = 5_000;
-/// Batches converted ahead of the ledger: enough to keep both sides busy, few enough to keep
-/// memory flat.
+/// Batches converted ahead of the ledger: enough to keep both sides busy, few enough to bound
+/// what the import holds (four batches at most: one filling, two queued, one being written).
 const BATCHES_IN_FLIGHT: usize = 2;
 
 /// Why an import stopped. What was staged before stays staged; importing again is safe.
@@ -56,7 +55,6 @@ pub async fn import_export(
         .map_err(ImportError::Store)?;
 
     let (batches, mut incoming) = mpsc::channel::<ImportBatch>(BATCHES_IN_FLIGHT);
-    let catalog = Arc::new(catalog);
     let converter = tokio::task::spawn_blocking(move || convert(&catalog, &export, &options, &batches));
     let mut staged = StageReport::default();
     let mut failure = None;
