@@ -15,7 +15,7 @@ use crate::config::HubConfig;
 use crate::config::HumanDuration;
 use crate::replay::{ReplayTarget, class_replay, directory_digest, fixture_cases, replay, run_record};
 use switchyard_dependency_map::DependencyMap;
-use switchyard_sandbox::legacy::class_cases;
+use switchyard_sandbox::legacy::{class_cases, sample_cases};
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -70,9 +70,11 @@ pub struct ReplayArgs {
     /// The data directory of the SQLite ledger the run is recorded in (default as `serve`).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// What to replay: the catalog's fixtures of the system, or the legacy edge-case
-    /// catalog (each class's generated export, migrated into events; judged per class).
-    #[arg(long, value_enum, default_value_t)]
+    /// What to replay: `fixtures` (the contract catalog's fixtures of the system), `catalog`
+    /// (the legacy edge-case catalog: each class's generated export, migrated into events,
+    /// judged per class) or a profile's directory (`sandbox profile --out`): its anonymized
+    /// samples, completed with ordinary rows, judged the same way.
+    #[arg(long, default_value = "fixtures", value_parser = CaseSource::parse, value_name = "fixtures|catalog|DIR")]
     cases: CaseSource,
     /// With `--cases catalog`: the legacy generator's seed.
     #[arg(long, default_value_t = 2026, value_name = "N")]
@@ -82,13 +84,25 @@ pub struct ReplayArgs {
 }
 
 /// Where a replay's cases come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseSource {
     /// The contract catalog's fixtures of the system.
-    #[default]
     Fixtures,
     /// The legacy edge-case catalog (`switchyard sandbox cases`).
     Catalog,
+    /// A profile's samples.
+    Samples(PathBuf),
+}
+
+impl CaseSource {
+    fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "fixtures" => Ok(Self::Fixtures),
+            "catalog" => Ok(Self::Catalog),
+            path if std::path::Path::new(path).is_dir() => Ok(Self::Samples(PathBuf::from(path))),
+            other => Err(format!("`{other}` is neither fixtures, catalog nor a profile's directory")),
+        }
+    }
 }
 
 pub fn run(args: ReplayArgs) -> Outcome {
@@ -132,17 +146,21 @@ pub fn run(args: ReplayArgs) -> Outcome {
             return Outcome::Unusable;
         }
     };
-    let (cases, classes) = match args.cases {
+    let (cases, classes) = match &args.cases {
         CaseSource::Fixtures => (fixture_cases(system_catalog), None),
-        CaseSource::Catalog => {
+        source => {
             let dir = match tempfile::tempdir() {
                 Ok(dir) => dir,
                 Err(err) => {
-                    eprintln!("error: --cases catalog: cannot make a directory for the exports: {err}");
+                    eprintln!("error: --cases: cannot make a directory for the exports: {err}");
                     return Outcome::Unusable;
                 }
             };
-            match class_cases(dir.path(), args.seed, None) {
+            let built = match source {
+                CaseSource::Samples(samples) => sample_cases(samples, dir.path()),
+                _ => class_cases(dir.path(), args.seed, None),
+            };
+            match built {
                 Ok(class_cases) => {
                     let classes = class_replay(system_catalog, &class_cases);
                     (classes.cases.clone(), Some(classes))

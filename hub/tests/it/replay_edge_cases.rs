@@ -147,3 +147,51 @@ async fn with_the_faulty_flow_on_exactly_the_classes_without_a_country_fail_with
     let (tests, failures) = junit_counts(&report.to_junit().unwrap());
     assert_eq!((tests, failures), (CATALOG.len(), expected.len()));
 }
+
+/// Runs the binary; its success, stdout and stderr.
+fn switchyard(configure: impl FnOnce(&mut Command) -> &mut Command) -> (bool, Vec<u8>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    let output = configure(&mut command).output().expect("switchyard runs");
+    (output.status.success(), output.stdout, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_profiles_samples_replay_class_by_class_and_pass_against_the_shipped_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let (export, profile) = (dir.path().join("export"), dir.path().join("profile"));
+    let (ok, _, err) = switchyard(|c| {
+        c.args(["sandbox", "generate", "--users", "600", "--seed", "8", "--edge-share", "0.5", "--out"])
+            .arg(&export)
+    });
+    assert!(ok, "{err}");
+    let (ok, _, err) = switchyard(|c| {
+        c.args(["sandbox", "profile"])
+            .args(["customers.csv", "addresses.csv", "enrollments.csv"].map(|f| export.join(f)))
+            .arg("--out")
+            .arg(&profile)
+            .args(["--key", "replay-test"])
+    });
+    assert!(ok, "{err}");
+
+    let (ok, stdout, err) = switchyard(|c| {
+        c.args(["sandbox", "replay", "--system", "salesforce", "--simulate", "--format", "json", "--cases"])
+            .arg(&profile)
+            .arg("--data-dir")
+            .arg(dir.path())
+    });
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    let cases = report["cases"].as_array().expect("cases");
+    let failed: Vec<_> =
+        cases.iter().filter(|c| c["passed"] != true).map(|c| (&c["name"], &c["problems"])).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(ok, "{err}");
+    // One case per sample the profile wrote: the test set is what the data held.
+    let samples: BTreeSet<String> = std::fs::read_dir(profile.join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let names: BTreeSet<String> =
+        cases.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect();
+    assert_eq!(names, samples);
+    assert!(samples.len() >= 40, "{} classes sampled", samples.len());
+}
