@@ -8,6 +8,8 @@ mod ops_api;
 mod pact;
 mod queue;
 mod replay;
+mod replay_contracts;
+mod replay_webhook;
 mod salesforce_bulk;
 mod salesforce_delivery;
 mod salesforce_verification;
