@@ -5,8 +5,10 @@ mod bench;
 mod contracts;
 mod ledger;
 mod map;
+mod map_adapter;
 mod output;
 mod replay;
+mod replay_target;
 mod sandbox;
 mod serve;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use switchyard_adapters::ReadBack;
 use switchyard_contracts::catalog::Expectation;
 use switchyard_contracts::mapping::{JqInput, JqProgram};
 
@@ -32,6 +33,18 @@ pub struct CompiledExpectation {
 pub struct Check<'a> {
     pub expectation: &'a CompiledExpectation,
     pub match_value: String,
+}
+
+impl Check<'_> {
+    /// The read-back of this one check: its record, with the fields the expectation names.
+    pub fn query(&self) -> ReadBack {
+        ReadBack {
+            object: self.expectation.object.clone(),
+            match_field: self.expectation.match_field.clone(),
+            values: vec![self.match_value.clone()],
+            fields: self.expectation.fields.keys().cloned().collect(),
+        }
+    }
 }
 
 /// Why an expectation could not be evaluated on a delivery's event.

@@ -195,3 +195,31 @@ fn a_profiles_samples_replay_class_by_class_and_pass_against_the_shipped_org() {
     assert_eq!(names, samples);
     assert!(samples.len() >= 40, "{} classes sampled", samples.len());
 }
+
+#[test]
+fn the_catalog_replays_against_the_lms_receiver_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, err) = switchyard(|c| {
+        c.args([
+            "sandbox",
+            "replay",
+            "--system",
+            "lms",
+            "--simulate",
+            "--cases",
+            "catalog",
+            "--format",
+            "json",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+    });
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), CATALOG.len());
+    let failed: Vec<_> = cases.iter().filter(|c| c["passed"] != true).map(|c| &c["name"]).collect();
+    assert!(failed.is_empty() && ok, "{failed:?} {err}");
+    // Refunded enrollments never reach the LMS (its mapping's `when`): skipped, nothing arrived.
+    let refunded = cases.iter().find(|c| c["name"] == "enrollment-refunded").unwrap();
+    assert!(refunded["outcome"].as_str().unwrap().contains("skipped"), "{refunded}");
+}
