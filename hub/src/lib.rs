@@ -8,6 +8,7 @@ pub mod config;
 pub mod delivery;
 pub mod http;
 pub mod ingest;
+pub mod legacy;
 pub mod metrics;
 pub mod pact;
 pub mod policy;

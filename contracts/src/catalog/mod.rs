@@ -42,6 +42,10 @@ pub struct SchemaViolation {
     /// JSON pointer into the event's `data`.
     pub pointer: String,
     pub message: String,
+    /// The rule broken, without the offending value (which may be personal data): the JSON
+    /// Schema keyword (`maxLength`, `enum`, ...), with the property names for `required` and
+    /// `additionalProperties`.
+    pub rule: String,
 }
 
 impl EventContract {
@@ -61,8 +65,23 @@ impl EventContract {
             .map(|error| SchemaViolation {
                 pointer: error.instance_path().to_string(),
                 message: error.to_string(),
+                rule: rule_of(error.kind()),
             })
             .collect()
+    }
+}
+
+/// A violation's rule named by its keyword; property names are schema vocabulary, not data.
+fn rule_of(kind: &jsonschema::error::ValidationErrorKind) -> String {
+    use jsonschema::error::ValidationErrorKind;
+    match kind {
+        ValidationErrorKind::Required { property } => {
+            format!("required: {}", property.as_str().unwrap_or_default())
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            format!("additionalProperties: {}", unexpected.join(", "))
+        }
+        other => other.keyword().to_owned(),
     }
 }
 

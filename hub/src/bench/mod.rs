@@ -13,15 +13,18 @@
 //!    left to drain the LMS half: its peak RSS with that many deliveries queued, and the drain
 //!    rate.
 //!
-//! `switchyard bench salesforce` measures the Salesforce path instead (see `salesforce.rs`).
+//! `switchyard bench salesforce` measures the Salesforce path instead (see `salesforce.rs`),
+//! `switchyard bench import` the legacy import (see `import.rs`).
 
 mod child;
+mod import;
 mod noop;
 mod run;
 mod salesforce;
 mod traffic;
 
 pub use child::{ChildError, ChildHub, peak_rss_mib};
+pub use import::{ImportBenchOptions, ImportFigures, run_import};
 pub use noop::NoopFigures;
 pub use run::{BacklogFigures, BenchError, BenchOptions, BenchReport, EndToEndFigures, run};
 pub use salesforce::{

@@ -7,7 +7,8 @@ use clap::Args;
 use super::Outcome;
 use super::output::{Format, print_error_chain, print_json, runtime};
 use crate::bench::{
-    BenchOptions, BenchReport, HubRun, SalesforceBenchOptions, SalesforceReport, run, run_salesforce,
+    BenchError, BenchOptions, BenchReport, HubRun, ImportBenchOptions, ImportFigures, SalesforceBenchOptions,
+    SalesforceReport, run, run_import, run_salesforce,
 };
 
 /// What `switchyard bench` measures.
@@ -18,11 +19,13 @@ pub enum Scenario {
     Hub,
     /// Learners and enrollments through the hub to the Salesforce org simulator.
     Salesforce,
+    /// A generated legacy export imported into a fresh store (`switchyard legacy import`).
+    Import,
 }
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// `hub` (default) or `salesforce`.
+    /// `hub` (default), `salesforce` or `import`.
     #[arg(value_enum, default_value_t)]
     scenario: Scenario,
     /// salesforce: learners (a Contact and an Enrollment__c each) of the main run.
@@ -34,6 +37,15 @@ pub struct BenchArgs {
     /// salesforce: the hub's delivery concurrency (steps at once) for Salesforce.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// import: users in the generated export.
+    #[arg(long, default_value_t = 400_000)]
+    users: u64,
+    /// import: the generator's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// import: the share of users shaped as an edge case.
+    #[arg(long, default_value_t = 0.05)]
+    edge_share: f64,
     /// No-op apalis jobs for the baseline.
     #[arg(long, default_value_t = 100_000)]
     noop_jobs: usize,
@@ -84,6 +96,16 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
         work_dir: work_dir.unwrap_or_default(),
     };
     let Some(runtime) = runtime() else { return Outcome::Unusable };
+    if args.scenario == Scenario::Import {
+        let options = ImportBenchOptions {
+            base: options,
+            users: args.users,
+            seed: args.seed,
+            edge_share: args.edge_share,
+        };
+        let result = runtime.block_on(run_import(&options, |step| eprintln!("bench: {step}")));
+        return finish(result, args.format, print_import);
+    }
     if args.scenario == Scenario::Salesforce {
         let options = SalesforceBenchOptions {
             base: options,
@@ -91,25 +113,19 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
             latency_learners: args.latency_learners,
             concurrency: args.concurrency.max(1),
         };
-        return match runtime.block_on(run_salesforce(&options, |step| eprintln!("bench: {step}"))) {
-            Ok(report) => {
-                match args.format {
-                    Format::Json => print_json(&report),
-                    Format::Text => print_salesforce(&report),
-                }
-                Outcome::Clean
-            }
-            Err(err) => {
-                print_error_chain(&err);
-                Outcome::Unusable
-            }
-        };
+        let result = runtime.block_on(run_salesforce(&options, |step| eprintln!("bench: {step}")));
+        return finish(result, args.format, print_salesforce);
     }
-    match runtime.block_on(run(&options, |step| eprintln!("bench: {step}"))) {
+    finish(runtime.block_on(run(&options, |step| eprintln!("bench: {step}"))), args.format, print_text)
+}
+
+/// Prints a finished run's figures, or why it stopped.
+fn finish<R: serde::Serialize>(result: Result<R, BenchError>, format: Format, text: fn(&R)) -> Outcome {
+    match result {
         Ok(report) => {
-            match args.format {
+            match format {
                 Format::Json => print_json(&report),
-                Format::Text => print_text(&report),
+                Format::Text => text(&report),
             }
             Outcome::Clean
         }
@@ -118,6 +134,24 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
             Outcome::Unusable
         }
     }
+}
+
+fn print_import(figures: &ImportFigures) {
+    let rows = &figures.rows;
+    println!("store: {}", figures.store);
+    println!(
+        "export: {} users: {} customers, {} addresses, {} enrollments (generated in {:.1} s)",
+        figures.users, rows.customers, rows.addresses, rows.enrollments, figures.generate_seconds
+    );
+    println!(
+        "import: {:.1} s: {:.0} rows/s, {} events staged ({:.0} events/s), {} quarantined; peak RSS {}",
+        figures.import_seconds,
+        figures.rows_per_second,
+        figures.events,
+        figures.events_per_second,
+        figures.quarantined,
+        figures.peak_rss_mib.map_or("n/a".to_owned(), |mib| format!("{mib:.0} MiB"))
+    );
 }
 
 fn print_text(report: &BenchReport) {

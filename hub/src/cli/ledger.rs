@@ -24,7 +24,19 @@ pub struct LedgerLocation {
     data_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t)]
-    format: Format,
+    pub format: Format,
+}
+
+impl LedgerLocation {
+    /// The hub's configuration with `--data-dir` applied, as `serve` resolves it.
+    pub fn hub_config(&self) -> Result<HubConfig, String> {
+        let mut config =
+            HubConfig::load(self.config.as_deref(), std::env::vars()).map_err(|err| err.to_string())?;
+        if let Some(data_dir) = &self.data_dir {
+            config.data_dir = data_dir.clone();
+        }
+        Ok(config)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -92,7 +104,7 @@ struct FilterArgs {
     since: Option<DateTime<Utc>>,
 }
 
-fn block_on<T>(future: impl Future<Output = T>) -> Result<T, String> {
+pub(super) fn block_on<T>(future: impl Future<Output = T>) -> Result<T, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -101,11 +113,7 @@ fn block_on<T>(future: impl Future<Output = T>) -> Result<T, String> {
 }
 
 async fn open(location: &LedgerLocation) -> Result<Store, String> {
-    let mut config =
-        HubConfig::load(location.config.as_deref(), std::env::vars()).map_err(|err| err.to_string())?;
-    if let Some(data_dir) = &location.data_dir {
-        config.data_dir = data_dir.clone();
-    }
+    let config = location.hub_config()?;
     if config.database.url.is_none() && !config.data_dir.join("switchyard.db").is_file() {
         return Err(format!(
             "no ledger in {} (start `switchyard serve` there first)",
@@ -115,7 +123,7 @@ async fn open(location: &LedgerLocation) -> Result<Store, String> {
     crate::serve::open_ledger(&config).await.map_err(|err| format!("{err}: {}", error_chain(&err)))
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut causes = Vec::new();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -126,7 +134,7 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 /// Runs `work` on the opened ledger; errors end the command with exit code 2.
-fn with_store<F>(location: &LedgerLocation, work: impl FnOnce(Store) -> F) -> Outcome
+pub(super) fn with_store<F>(location: &LedgerLocation, work: impl FnOnce(Store) -> F) -> Outcome
 where
     F: Future<Output = Result<Outcome, String>>,
 {

@@ -4,6 +4,7 @@
 mod bench;
 mod contracts;
 mod ledger;
+mod legacy;
 mod map;
 mod map_adapter;
 mod output;
@@ -43,6 +44,8 @@ enum Command {
     DeadLetters(ledger::DeadLettersArgs),
     /// The dependency map: validate, impact analysis, render.
     Map(map::MapArgs),
+    /// The legacy export: import it as migration events held for a wave, list what it quarantined.
+    Legacy(legacy::LegacyArgs),
 }
 
 /// How a command ended, as a process exit code. Ordered: of two parts of a command, the
@@ -74,6 +77,7 @@ pub fn run() -> ExitCode {
         Command::Deliveries(args) => ledger::deliveries(args),
         Command::DeadLetters(args) => ledger::dead_letters(args),
         Command::Map(args) => map::run(args),
+        Command::Legacy(args) => legacy::run(args),
     };
     outcome.into()
 }

@@ -25,4 +25,6 @@ pub use request::{
     BATCHED_CONTENT_TYPE, Candidate, IngestError, Mode, STRUCTURED_CONTENT_TYPE, parse_request,
 };
 pub use sink::{BoxFuture, EventSink, Receipt, SinkError};
-pub use validate::{FieldError, Rejection, ValidatedEvent, validate};
+pub use validate::{
+    ContractFault, FieldError, FieldFault, Rejection, ValidatedEvent, check_contract, validate,
+};

@@ -63,25 +63,64 @@ pub fn validate(catalog: &Catalog, candidate: Candidate) -> Result<ValidatedEven
         Ok(envelope) => envelope,
         Err(err) => return Err(reject(err.code(), err.to_string(), vec![envelope_field_error(&err)])),
     };
-    let Some(contract) = catalog.event(envelope.contract()) else {
-        let detail = unknown_contract_detail(catalog, envelope.contract());
-        let errors = vec![FieldError { pointer: "/dataschema".into(), detail: detail.clone() }];
-        return Err(reject("event.unknown-contract", detail, errors));
-    };
-    let violations = contract.validate(envelope.data());
-    if !violations.is_empty() {
-        let detail =
-            format!("data breaks contract {}: {} violation(s)", envelope.contract(), violations.len());
-        let errors = violations
+    if let Err(fault) = check_contract(catalog, &envelope) {
+        let errors = fault
+            .faults
             .into_iter()
-            .map(|violation| FieldError {
-                pointer: format!("/data{}", violation.pointer),
-                detail: violation.message,
-            })
+            .map(|field| FieldError { pointer: field.pointer, detail: field.message })
             .collect();
-        return Err(reject("event.schema", detail, errors));
+        return Err(reject(fault.code, fault.detail, errors));
     }
     Ok(ValidatedEvent { index: candidate.index, envelope })
+}
+
+/// Why a well-formed envelope breaks its contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractFault {
+    /// `event.unknown-contract` or `event.schema`.
+    pub code: &'static str,
+    pub detail: String,
+    pub faults: Vec<FieldFault>,
+}
+
+/// One field at fault in a [`ContractFault`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFault {
+    /// A JSON pointer into the structured event (`/data/email`).
+    pub pointer: String,
+    /// The validator's message; it may quote the offending value.
+    pub message: String,
+    /// The rule broken (the schema keyword), never the value: safe to store and print.
+    pub rule: String,
+}
+
+/// The contract half of [`validate`], also for envelopes built in process (the legacy
+/// import): a known contract version, and data that satisfies its schema, every violation
+/// reported.
+pub fn check_contract(catalog: &Catalog, envelope: &Envelope) -> Result<(), ContractFault> {
+    let Some(contract) = catalog.event(envelope.contract()) else {
+        let detail = unknown_contract_detail(catalog, envelope.contract());
+        let fault = FieldFault {
+            pointer: "/dataschema".into(),
+            message: detail.clone(),
+            rule: "known contract".into(),
+        };
+        return Err(ContractFault { code: "event.unknown-contract", detail, faults: vec![fault] });
+    };
+    let violations = contract.validate(envelope.data());
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let detail = format!("data breaks contract {}: {} violation(s)", envelope.contract(), violations.len());
+    let faults = violations
+        .into_iter()
+        .map(|violation| FieldFault {
+            pointer: format!("/data{}", violation.pointer),
+            message: violation.message,
+            rule: violation.rule,
+        })
+        .collect();
+    Err(ContractFault { code: "event.schema", detail, faults })
 }
 
 fn envelope_field_error(err: &EnvelopeError) -> FieldError {
@@ -132,6 +171,20 @@ mod tests {
         let pointers: Vec<&str> = rejection.errors.iter().map(|e| e.pointer.as_str()).collect();
         assert!(pointers.contains(&"/data/status"), "{pointers:?}");
         assert!(pointers.contains(&"/data/course_code"), "{pointers:?}");
+    }
+
+    #[test]
+    fn a_contract_fault_names_the_rule_and_never_the_value() {
+        let mut candidate = event(2, json!({"status": "ada@example.com", "course_code": ""}));
+        candidate.index = 0;
+        let envelope = Envelope::from_json(candidate.event).unwrap();
+        let fault = check_contract(&catalog(), &envelope).unwrap_err();
+        assert_eq!(fault.code, "event.schema");
+        let status = fault.faults.iter().find(|f| f.pointer == "/data/status").unwrap();
+        assert_eq!(status.rule, "enum");
+        assert!(status.message.contains("ada@example.com"), "the message may quote it: {}", status.message);
+        assert!(fault.faults.iter().all(|f| !f.rule.contains("ada@example.com")));
+        assert!(fault.faults.iter().any(|f| f.rule.starts_with("required: ")), "{:?}", fault.faults);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the dependency map and the catalog, checked against the configuration before the hub starts.
 
 mod build;
+mod deliveries;
 mod error;
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The ledger as the ingest's durable sink: accepted events and one delivery per route are
 //! committed in one transaction before the hub answers; then the systems that got new
-//! deliveries are woken. A route whose mapping's `when` skips the event gets no delivery.
+//! deliveries are woken. A route whose mapping's `when` skips the event gets no delivery
+//! (`Routes::deliveries_for`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::Value;
+use switchyard_contracts::Envelope;
 
 use crate::delivery::Waker;
 use crate::ingest::{BoxFuture, EventSink, Receipt, SinkError, ValidatedEvent};
@@ -33,27 +35,22 @@ impl LedgerSink {
 
     fn new_event(&self, event: &ValidatedEvent) -> NewEvent {
         let envelope = event.envelope();
-        let contract = envelope.contract();
-        let attributes = envelope.attributes_json();
-        let routes = self
-            .routes
-            .for_event(contract)
-            .iter()
-            // A mapping whose `when` fails to evaluate keeps its delivery: the worker records
-            // the mapping error as the rejection reason, where ops can see it.
-            .filter(|route| route.mapping.includes(envelope.data(), &attributes).unwrap_or(true))
-            .map(|route| Route { system: route.system.to_string(), mapping: route.mapping.name().to_owned() })
-            .collect();
-        NewEvent {
-            source: envelope.source().to_owned(),
-            event_id: envelope.id().to_owned(),
-            event_type: contract.event_type.to_string(),
-            version: i32::try_from(contract.version.number()).unwrap_or(i32::MAX),
-            time: envelope.time().copied(),
-            data: envelope.data().clone(),
-            legacy_id: legacy_id(envelope.data()),
-            routes,
-        }
+        ledger_event(envelope, self.routes.deliveries_for(envelope))
+    }
+}
+
+/// An accepted envelope as the ledger records it, with its routes.
+pub fn ledger_event(envelope: &Envelope, routes: Vec<Route>) -> NewEvent {
+    let contract = envelope.contract();
+    NewEvent {
+        source: envelope.source().to_owned(),
+        event_id: envelope.id().to_owned(),
+        event_type: contract.event_type.to_string(),
+        version: i32::try_from(contract.version.number()).unwrap_or(i32::MAX),
+        time: envelope.time().copied(),
+        data: envelope.data().clone(),
+        legacy_id: legacy_id(envelope.data()),
+        routes,
     }
 }
 

@@ -19,7 +19,7 @@ use switchyard_dependency_map::DependencyMap;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use ledger_sink::LedgerSink;
+pub use ledger_sink::{LedgerSink, ledger_event};
 use workers::DeliveryWorkers;
 
 use crate::config::HubConfig;

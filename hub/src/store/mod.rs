@@ -23,6 +23,11 @@
 //!
 //! - `replay_runs`: every `sandbox replay` run: system, target, the contract versions of its
 //!   mappings, digests of the catalog and map, times, counts and the report (wave gates read it).
+//! - Legacy import staging (`staging.rs`, `release.rs`): `imports` (one row per run: files,
+//!   times, counts), `legacy_users` (one per migrated account, `wave` NULL until a wave claims
+//!   it), `staged_events` (validated migration events, UNIQUE `source`+`event_id`,
+//!   `released_at` NULL until a wave records them in `events`) and `quarantine` (rows that did
+//!   not become events: file, line, reason, class). Nothing staged has deliveries.
 //!
 //! Events and their deliveries are written in one transaction. Timestamps are `TIMESTAMPTZ` on
 //! PostgreSQL and RFC 3339 UTC text on SQLite (which compares correctly as text); JSON is
@@ -58,7 +63,9 @@ mod listing;
 mod model;
 mod open;
 mod outcomes;
+mod release;
 mod replay_runs;
+mod staging;
 mod submissions;
 mod trace;
 mod verifications;
@@ -71,7 +78,9 @@ pub use model::{
     OutcomeKind, OutcomeReport, Receipt, RedriveSelection, Route, StaleRecord, Submission, Verification,
     VerifyWindow,
 };
+pub use release::ReleaseReport;
 pub use replay_runs::ReplayRun;
+pub use staging::{ImportBatch, ImportRun, QuarantineEntry, StageReport, StagedUser};
 pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,

@@ -173,8 +173,9 @@ pub struct Route {
     pub mapping: String,
 }
 
-/// A validated event to record, with the deliveries routing chose for it.
-#[derive(Clone)]
+/// A validated event to record, with the deliveries routing chose for it. Staged migration
+/// events are held without routes (a wave's release chooses them) and always have a `legacy_id`.
+#[derive(Clone, sqlx::FromRow)]
 pub struct NewEvent {
     pub source: String,
     pub event_id: String,
@@ -185,6 +186,7 @@ pub struct NewEvent {
     /// The legacy platform's user id, when there is one (for `switchyard trace`).
     pub legacy_id: Option<String>,
     /// One delivery per route; a system may appear once.
+    #[sqlx(skip)]
     pub routes: Vec<Route>,
 }
 

@@ -4,6 +4,8 @@ mod contracts_cli;
 mod delivery;
 mod ingest;
 mod ledger_upgrade;
+mod legacy_cli;
+mod legacy_staging;
 mod ops_api;
 mod pact;
 mod queue;
