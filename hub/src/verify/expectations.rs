@@ -62,6 +62,11 @@ pub struct SystemExpectations {
 }
 
 impl SystemExpectations {
+    /// How many expectations a mapping's deliveries are read back against.
+    pub fn for_mapping(&self, mapping: &str) -> usize {
+        self.by_mapping.get(mapping).map_or(0, Vec::len)
+    }
+
     /// Compiles `expectations`; the error names the file, the entry and the jq problem.
     pub fn compile(expectations: &[Expectation]) -> Result<Self, String> {
         let mut by_mapping: HashMap<String, Vec<Arc<CompiledExpectation>>> = HashMap::new();

@@ -22,3 +22,4 @@ mod serve;
 mod store;
 mod submitted;
 mod support;
+mod waves;
