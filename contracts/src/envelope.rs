@@ -202,6 +202,15 @@ impl Envelope {
         }
     }
 
+    /// The payload, taken out of the envelope without a copy.
+    pub fn into_data(self) -> Value {
+        let mut event = self.event;
+        match event.take_data() {
+            (_, _, Some(Data::Json(value))) => value,
+            _ => Value::Null,
+        }
+    }
+
     /// The envelope's attributes without `data`, as mappings see them in `$event`.
     pub fn attributes_json(&self) -> Value {
         let mut map = Map::new();

@@ -60,6 +60,10 @@ impl EventContract {
 
     /// Every violation of `data` against this contract, each with its JSON pointer.
     pub fn validate(&self, data: &Value) -> Vec<SchemaViolation> {
+        // Most data is valid: answering that is cheaper than collecting no errors.
+        if self.validator.is_valid(data) {
+            return Vec::new();
+        }
         self.validator
             .iter_errors(data)
             .map(|error| SchemaViolation {

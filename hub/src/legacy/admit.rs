@@ -80,7 +80,7 @@ impl<'c> Admission<'c> {
             match check_contract(self.catalog, &envelope) {
                 Ok(()) => {
                     self.tally.event(&contract);
-                    let mut staged = ledger_event(&envelope, Vec::new());
+                    let mut staged = ledger_event(envelope, Vec::new());
                     staged.legacy_id = Some(legacy_id);
                     self.batch.events.push(staged);
                     return;

@@ -35,7 +35,7 @@ pub struct ImportTally {
 
 impl ImportTally {
     pub fn user(&mut self, status: &str) {
-        *self.users.entry(status.to_owned()).or_default() += 1;
+        count(&mut self.users, status);
     }
 
     /// Takes back a user counted before its account was quarantined.
@@ -46,7 +46,7 @@ impl ImportTally {
     }
 
     pub fn event(&mut self, contract: &str) {
-        *self.events.entry(contract.to_owned()).or_default() += 1;
+        count(&mut self.events, contract);
     }
 
     pub fn quarantine(&mut self, entry: &QuarantineEntry) {
@@ -70,6 +70,16 @@ impl ImportTally {
 
     pub fn quarantined_total(&self) -> u64 {
         self.quarantined.values().map(|group| group.count).sum()
+    }
+}
+
+/// One more of `key`; the key is copied only the first time (this runs once per event).
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 

@@ -33,25 +33,27 @@ impl LedgerSink {
         self
     }
 
-    fn new_event(&self, event: &ValidatedEvent) -> NewEvent {
-        let envelope = event.envelope();
-        ledger_event(envelope, self.routes.deliveries_for(envelope))
+    fn new_event(&self, event: ValidatedEvent) -> NewEvent {
+        let routes = self.routes.deliveries_for(event.envelope());
+        ledger_event(event.into_envelope(), routes)
     }
 }
 
-/// An accepted envelope as the ledger records it, with its routes.
-pub fn ledger_event(envelope: &Envelope, routes: Vec<Route>) -> NewEvent {
+/// An accepted envelope as the ledger records it, with its routes (its data moved, not copied).
+pub fn ledger_event(envelope: Envelope, routes: Vec<Route>) -> NewEvent {
     let contract = envelope.contract();
-    NewEvent {
+    let mut event = NewEvent {
         source: envelope.source().to_owned(),
         event_id: envelope.id().to_owned(),
         event_type: contract.event_type.to_string(),
         version: i32::try_from(contract.version.number()).unwrap_or(i32::MAX),
         time: envelope.time().copied(),
-        data: envelope.data().clone(),
+        data: serde_json::Value::Null,
         legacy_id: legacy_id(envelope.data()),
         routes,
-    }
+    };
+    event.data = envelope.into_data();
+    event
 }
 
 /// The legacy platform's user id, when the event carries one, so `trace` finds a migrated user
@@ -78,7 +80,7 @@ impl LedgerSink {
 impl EventSink for LedgerSink {
     fn accept(&self, events: Vec<ValidatedEvent>) -> BoxFuture<'_, Result<Vec<Receipt>, SinkError>> {
         Box::pin(async move {
-            let new_events: Vec<NewEvent> = events.iter().map(|event| self.new_event(event)).collect();
+            let new_events: Vec<NewEvent> = events.into_iter().map(|event| self.new_event(event)).collect();
             let receipts = self
                 .store
                 .insert_events(&new_events)
