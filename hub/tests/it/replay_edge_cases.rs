@@ -4,6 +4,7 @@
 //! no country fail, naming the read-back evidence; the JUnit file is well-formed XML.
 
 use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -222,4 +223,29 @@ fn the_catalog_replays_against_the_lms_receiver_too() {
     // Refunded enrollments never reach the LMS (its mapping's `when`): skipped, nothing arrived.
     let refunded = cases.iter().find(|c| c["name"] == "enrollment-refunded").unwrap();
     assert!(refunded["outcome"].as_str().unwrap().contains("skipped"), "{refunded}");
+}
+
+#[test]
+fn a_sample_that_is_no_legacy_file_or_no_class_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    std::fs::write(samples.join("name-html.csv"), "sku,qty\nA,1\n").unwrap();
+    let replay = |dir: &Path| {
+        switchyard(|c| {
+            c.args(["sandbox", "replay", "--system", "salesforce", "--simulate", "--cases"])
+                .arg(dir)
+                .arg("--data-dir")
+                .arg(dir)
+        })
+    };
+    let (ok, _, err) = replay(dir.path());
+    assert!(
+        !ok && err.contains("name-html.csv: the header matches none of customers, addresses or enrollments"),
+        "{err}"
+    );
+    std::fs::remove_file(samples.join("name-html.csv")).unwrap();
+    std::fs::write(samples.join("shoe-size.csv"), "sku,qty\nA,1\n").unwrap();
+    let (ok, _, err) = replay(dir.path());
+    assert!(!ok && err.contains("shoe-size.csv: not a sample of a catalog class"), "{err}");
 }

@@ -61,6 +61,8 @@ pub enum ClassCaseError {
     },
     #[error("{}: not a sample of a catalog class (files are named after their class, e.g. name-html.csv)", path.display())]
     UnknownSample { path: std::path::PathBuf },
+    #[error("{}: the header matches none of customers, addresses or enrollments", path.display())]
+    NotASample { path: std::path::PathBuf },
 }
 
 /// A case per catalog class (or per class of `only`), generated under `dir` with `seed` and

@@ -39,17 +39,26 @@ pub fn sample_cases(samples: &Path, work: &Path) -> Result<Vec<ClassCase>, Class
         };
         let export_dir = work.join(class.name());
         let fail = |source: ReadError| ClassCaseError::Migrate { class: class.name(), source };
-        complete(path, class, index as u64, &export_dir).map_err(fail)?;
+        let csv = LegacyCsv::open(path).map_err(fail)?;
+        let header: Vec<&str> = csv.header.iter().map(String::as_str).collect();
+        let Some(kind) = FileKind::detect(&header) else {
+            return Err(ClassCaseError::NotASample { path: path.clone() });
+        };
+        complete(csv, kind, class, index as u64, &export_dir).map_err(fail)?;
         cases.push(migrate_case(class, &export_dir)?);
     }
     Ok(cases)
 }
 
-/// Writes `sample` and the ordinary rows it needs as a three-file export in `dir`.
-fn complete(sample: &Path, class: CaseClass, index: u64, dir: &Path) -> Result<(), ReadError> {
-    let csv = LegacyCsv::open(sample)?;
-    let header: Vec<&str> = csv.header.iter().map(String::as_str).collect();
-    let kind = FileKind::detect(&header).ok_or_else(|| ReadError::Empty { path: sample.to_owned() })?;
+/// Writes the sample (`csv`, a file of `kind`) and the ordinary rows it needs as a three-file
+/// export in `dir`.
+fn complete(
+    csv: LegacyCsv,
+    kind: FileKind,
+    class: CaseClass,
+    index: u64,
+    dir: &Path,
+) -> Result<(), ReadError> {
     let header = csv.header.clone();
     let mut rows = Vec::new();
     csv.for_each_row(&mut Vec::new(), |_, record| rows.push(record.clone()));
