@@ -18,3 +18,4 @@ pub mod routing;
 pub mod serve;
 pub mod store;
 pub mod verify;
+pub mod waves;

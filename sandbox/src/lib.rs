@@ -7,4 +7,4 @@ pub mod salesforce;
 pub mod webhook_receiver;
 
 pub use salesforce::{OrgConfig, RunningSimulator, SalesforceSimulator};
-pub use webhook_receiver::{ReceiverError, ReceiverStats, WebhookReceiver};
+pub use webhook_receiver::{ReceiverError, ReceiverStats, WebhookReceiver, generate_secret};

@@ -1,8 +1,9 @@
 //! A Standard Webhooks receiver on loopback, as a partner runs one: it verifies every
 //! request's signature and timestamp, dedupes on `webhook-id`, and records what arrived (per
 //! request and, for batch bodies, per item), so tests and rehearsals can check that every
-//! delivery arrived and how often. Its answer can be scripted (e.g. `503` with `Retry-After`)
-//! to play a failing partner.
+//! delivery arrived and how often, and what it carried (the last body accepted per delivery
+//! id: a webhook partner's "read back"). Its answer can be scripted (e.g. `503` with
+//! `Retry-After`) to play a failing partner.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -15,6 +16,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
 use secrecy::SecretString;
 use serde_json::Value;
 use switchyard_adapters::webhook::signing::{SigningSecret, verify};
@@ -41,6 +45,9 @@ pub struct ReceiverStats {
 struct Inner {
     stats: ReceiverStats,
     accepted_ids: HashMap<String, u64>,
+    /// The last item body accepted under each delivery id. Only the last: a retry carries the
+    /// same body, and a long rehearsal should not keep every copy.
+    bodies: HashMap<String, Value>,
     /// Answers for the next requests, first first; then `200`.
     script: Vec<(StatusCode, Option<String>)>,
 }
@@ -109,6 +116,13 @@ impl WebhookReceiver {
         self.shared.lock().stats.clone()
     }
 
+    /// The last item accepted (with a 2xx) under `delivery_id`, as it arrived:
+    /// `{"delivery_id", "event_id", "data"}` (an item of a batch body, or the whole body of a
+    /// per-event request). `None` if nothing was accepted under it.
+    pub fn body(&self, delivery_id: &str) -> Option<Value> {
+        self.shared.lock().bodies.get(delivery_id).cloned()
+    }
+
     /// The next requests get these answers (status and optional `Retry-After`), in order.
     pub fn script<'a>(&self, answers: impl IntoIterator<Item = (u16, Option<&'a str>)>) {
         let mut inner = self.shared.lock();
@@ -133,6 +147,14 @@ impl WebhookReceiver {
             notified.await;
         }
     }
+}
+
+/// A fresh random signing secret (`whsec_` and 32 random bytes in base64), for a receiver
+/// whose sender is started by the same program (a replay against the simulator).
+pub fn generate_secret() -> SecretString {
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    SecretString::from(format!("whsec_{}", STANDARD.encode(key)))
 }
 
 async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -173,16 +195,17 @@ fn receive_inner(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response 
     } else {
         inner.stats.duplicate_messages += 1;
     }
-    let items = match &payload {
-        Value::Array(items) => items.iter().collect(),
+    let items = match payload {
+        Value::Array(items) => items,
         single => vec![single],
     };
     for item in items {
-        if let Some(delivery_id) = item.get("delivery_id").and_then(Value::as_str) {
-            *inner.stats.items.entry(delivery_id.to_owned()).or_insert(0) += 1;
-        }
         if let Some(event_id) = item.get("event_id").and_then(Value::as_str) {
             *inner.stats.events.entry(event_id.to_owned()).or_insert(0) += 1;
+        }
+        if let Some(delivery_id) = item.get("delivery_id").and_then(Value::as_str).map(str::to_owned) {
+            *inner.stats.items.entry(delivery_id.clone()).or_insert(0) += 1;
+            inner.bodies.insert(delivery_id, item);
         }
     }
     StatusCode::NO_CONTENT.into_response()

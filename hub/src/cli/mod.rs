@@ -6,10 +6,13 @@ mod contracts;
 mod ledger;
 mod legacy;
 mod map;
+mod map_adapter;
 mod output;
 mod replay;
+mod replay_target;
 mod sandbox;
 mod serve;
+mod wave;
 
 use std::process::ExitCode;
 
@@ -44,6 +47,8 @@ enum Command {
     Map(map::MapArgs),
     /// The legacy export: import it as migration events held for a wave, list what it quarantined.
     Legacy(legacy::LegacyArgs),
+    /// Migration waves: plan a cohort, sign off, evaluate the gates.
+    Wave(wave::WaveArgs),
 }
 
 /// How a command ended, as a process exit code. Ordered: of two parts of a command, the
@@ -76,6 +81,7 @@ pub fn run() -> ExitCode {
         Command::DeadLetters(args) => ledger::dead_letters(args),
         Command::Map(args) => map::run(args),
         Command::Legacy(args) => legacy::run(args),
+        Command::Wave(args) => wave::run(args),
     };
     outcome.into()
 }

@@ -32,8 +32,9 @@ enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         org: Option<PathBuf>,
     },
-    /// Replay the system's cases through the real mapping and adapter against the simulator
-    /// (`--simulate`) or an org (`--against`), read back the expectations, and report.
+    /// Replay the system's cases through the real mapping and adapter against a simulator
+    /// (`--simulate`) or the partner's sandbox (`--against`), read back what happened, and
+    /// report; with several `--contracts` sets, side by side.
     Replay(Box<super::replay::ReplayArgs>),
     /// A Standard Webhooks receiver that verifies signatures and dedupes on `webhook-id`.
     Webhook {

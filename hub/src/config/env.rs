@@ -16,7 +16,10 @@
 //! as a TOML value when it is one (`200`, `0.5`, `true`, `["5s", "1m"]`, `"quoted"`) and as a
 //! string otherwise (`https://lms.example.com/hooks`, `5s`).
 //!
-//! `SWITCHYARD_CONFIG` and `SWITCHYARD_LOG` belong to the command line and are not read here.
+//! `SWITCHYARD_CONFIG`, `SWITCHYARD_LOG` and the secrets commands take from the environment
+//! (`SWITCHYARD_REPLAY_CLIENT_SECRET`, `SWITCHYARD_REPLAY_WEBHOOK_SECRET`,
+//! `SWITCHYARD_SANDBOX_WEBHOOK_SECRET`, `SWITCHYARD_PROFILE_KEY`) belong to the command line and
+//! are not read here.
 //! Any other `SWITCHYARD_*` variable must name a key: a typo is refused, as in the file.
 
 use toml::{Table, Value};
@@ -25,8 +28,17 @@ use super::error::ConfigError;
 
 const PREFIX: &str = "SWITCHYARD_";
 /// Variables the command line and the test and CI tooling read themselves (`SWITCHYARD_TEST_*`
-/// and `SWITCHYARD_REQUIRE_*` are whole families): not configuration keys.
-const NOT_CONFIG: [&str; 2] = ["CONFIG", "LOG"];
+/// and `SWITCHYARD_REQUIRE_*` are whole families): not configuration keys. The secrets are
+/// named one by one, so a typo of them is still refused. (`sandbox replay` loads the hub's
+/// configuration to record its run while its secret is in the environment.)
+const NOT_CONFIG: [&str; 6] = [
+    "CONFIG",
+    "LOG",
+    "REPLAY_CLIENT_SECRET",
+    "REPLAY_WEBHOOK_SECRET",
+    "SANDBOX_WEBHOOK_SECRET",
+    "PROFILE_KEY",
+];
 const NOT_CONFIG_PREFIXES: [&str; 2] = ["TEST_", "REQUIRE_"];
 
 /// Applies every `SWITCHYARD_*` variable of `env` to `table`, in name order. Returns the names
@@ -193,12 +205,18 @@ mod tests {
                 ("SWITCHYARD_LOG", "debug"),
                 ("SWITCHYARD_TEST_POSTGRES_URL", "postgres://x"),
                 ("SWITCHYARD_REQUIRE_RENDER_TOOLS", "1"),
+                ("SWITCHYARD_REPLAY_CLIENT_SECRET", "s"),
+                ("SWITCHYARD_REPLAY_WEBHOOK_SECRET", "whsec_x"),
+                ("SWITCHYARD_SANDBOX_WEBHOOK_SECRET", "whsec_x"),
+                ("SWITCHYARD_PROFILE_KEY", "k"),
             ]),
         )
         .unwrap();
         assert!(applied.is_empty() && table.is_empty());
         let error = apply_env(&mut table, vars(&[("SWITCHYARD_BATCHSIZE", "5")])).unwrap_err();
         assert!(error.to_string().contains("SWITCHYARD_BATCHSIZE"), "{error}");
+        let error = apply_env(&mut table, vars(&[("SWITCHYARD_REPLAY_SECRET", "s")])).unwrap_err();
+        assert!(error.to_string().contains("SWITCHYARD_REPLAY_SECRET"), "{error}");
         let error = apply_env(&mut table, vars(&[("SWITCHYARD_API_TOKENS", "nocolon")])).unwrap_err();
         assert!(error.to_string().contains("name:token:role"), "{error}");
     }

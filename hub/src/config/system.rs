@@ -9,7 +9,7 @@ use super::delivery::{CircuitOverrides, DeliveryOverrides};
 use super::verification::VerificationConfig;
 
 /// The adapter kinds the hub knows, as named by the map's `switchyard.io/adapter`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum AdapterKind {
     Salesforce,
@@ -17,6 +17,15 @@ pub enum AdapterKind {
 }
 
 impl AdapterKind {
+    /// The kind named `name` (as on the map), if the hub knows it.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "salesforce" => Some(AdapterKind::Salesforce),
+            "webhook" => Some(AdapterKind::Webhook),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AdapterKind::Salesforce => "salesforce",

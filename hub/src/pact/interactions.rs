@@ -3,7 +3,6 @@
 
 use serde_json::{Map, Value, json};
 use switchyard_adapters::DeliveryItem;
-use switchyard_adapters::ReadBack;
 use switchyard_adapters::salesforce::ObjectTarget;
 use switchyard_adapters::salesforce::read_back::soql_statements;
 use switchyard_adapters::salesforce::request_builder::plan;
@@ -123,12 +122,7 @@ fn salesforce_read_backs(
     let mut interactions = Vec::new();
     for check in checks {
         let expectation = check.expectation;
-        let query = ReadBack {
-            object: expectation.object.clone(),
-            match_field: expectation.match_field.clone(),
-            values: vec![check.match_value.clone()],
-            fields: expectation.fields.keys().cloned().collect(),
-        };
+        let query = check.query();
         let statements = soql_statements(&query).map_err(|err| fixture_error(fixture, err.to_string()))?;
         let Some(soql) = statements.into_iter().next() else { continue };
         let (records, rules) = if expectation.exists {

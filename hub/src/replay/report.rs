@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
+use switchyard_contracts::catalog::SystemCatalog;
 
 use super::cases::{Expected, ReplayCase};
 
@@ -69,6 +70,16 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
+    /// The report of a run of `system` against `target` that started at `started_at`.
+    pub(super) fn of(
+        system: &SystemCatalog,
+        target: String,
+        started_at: DateTime<Utc>,
+        cases: Vec<CaseResult>,
+    ) -> Self {
+        Self { system: system.id.to_string(), target, started_at, cases }
+    }
+
     pub fn passed(&self) -> usize {
         self.cases.iter().filter(|case| case.passed).count()
     }
@@ -116,7 +127,13 @@ impl ReplayReport {
 
     pub fn to_junit(&self) -> Result<String, quick_junit::SerializeError> {
         let mut report = Report::new(format!("switchyard replay of {}", self.system));
-        let mut suite = TestSuite::new(format!("replay/{}", self.system));
+        report.add_test_suite(self.junit_suite(format!("replay/{}", self.system)));
+        report.to_string()
+    }
+
+    /// The run's cases as one JUnit test suite named `name`.
+    pub(super) fn junit_suite(&self, name: String) -> TestSuite {
+        let mut suite = TestSuite::new(name);
         for case in &self.cases {
             let status = if case.passed {
                 TestCaseStatus::success()
@@ -132,12 +149,11 @@ impl ReplayReport {
             test_case.set_time(case.duration);
             suite.add_test_case(test_case);
         }
-        report.add_test_suite(suite);
-        report.to_string()
+        suite
     }
 }
 
 /// A Markdown table cell: pipes escaped, one line.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }

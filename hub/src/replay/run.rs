@@ -1,22 +1,23 @@
-//! Running a replay: the target (simulator or org), the adapter, and each case through
-//! mapping, delivery and read-back.
+//! Running a replay: the target (a simulator or a partner's endpoint, per adapter kind), and
+//! the steps every target shares: each case through its mapping, then the adapter's answer
+//! judged against what the case expects.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
-use serde_json::{Map, Value, json};
-use switchyard_adapters::salesforce::{SalesforceAdapter, SalesforceConfig};
-use switchyard_adapters::{Adapter, DeliveryItem, DeliveryOutcome, ReadBack};
+use serde_json::{Map, Value};
+use switchyard_adapters::DeliveryOutcome;
 use switchyard_contracts::catalog::SystemCatalog;
 use switchyard_contracts::mapping::MappingOutcome;
-use switchyard_sandbox::{OrgConfig, SalesforceSimulator};
+use switchyard_sandbox::OrgConfig;
 
-use super::cases::{Expected, FieldCheck, ReplayCase, objects_parents_first};
+use super::cases::{Expected, ReplayCase};
 use super::report::{CaseResult, ReplayReport};
-use crate::verify::{Finding, SystemExpectations, check};
+use super::{salesforce, webhook};
 
-/// Where the replay runs.
-#[derive(Debug)]
+/// Where the replay runs. Cloning gives the same target again (a simulator variant starts a
+/// fresh simulator for every replay).
+#[derive(Debug, Clone)]
 pub enum ReplayTarget {
     /// The org simulator with this org (the shipped e-learning org by default), in process on
     /// loopback.
@@ -29,6 +30,21 @@ pub enum ReplayTarget {
         /// Private or loopback addresses the org may be reached at (e.g. a local simulator).
         allow_list: Vec<String>,
     },
+    /// The Standard Webhooks receiver simulator, in process on loopback with a generated
+    /// signing secret; every case is read back from what it recorded.
+    SimulateWebhook {
+        /// Its first answers (status, optional `Retry-After`), in order, then `204`: a test
+        /// plays a failing partner with them. Empty for a partner that accepts everything.
+        answers: Vec<(u16, Option<String>)>,
+    },
+    /// A webhook endpoint (a partner's sandbox), signed with `secret` (`whsec_...`). It
+    /// cannot be read back: a 2xx is all the evidence there is.
+    AgainstWebhook {
+        url: String,
+        secret: SecretString,
+        /// Private or loopback addresses the endpoint may be reached at.
+        allow_list: Vec<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,16 +53,17 @@ pub enum ReplayError {
     Simulator(#[source] switchyard_sandbox::salesforce::SimulatorError),
     #[error("the Salesforce adapter cannot be built: {0}")]
     Adapter(#[source] switchyard_adapters::salesforce::SalesforceConfigError),
+    #[error("the webhook receiver simulator did not start")]
+    Receiver(#[source] switchyard_sandbox::ReceiverError),
+    #[error("the webhook adapter cannot be built")]
+    WebhookAdapter(#[source] switchyard_adapters::webhook::WebhookConfigError),
     #[error("{system}: {problem}")]
     Catalog { system: String, problem: String },
 }
 
-/// How long an expectation that does not hold yet is read again (a real org's flows may
-/// lag); the simulator's flows run within the save.
-const RECHECK_EVERY: Duration = Duration::from_secs(1);
-
 /// Replays `cases` for `system` against `target`. `patience` caps how long a case waits for
-/// its expectations (each also waits at most its own `within_seconds`).
+/// its expectations (each also waits at most its own `within_seconds`); webhook targets have
+/// no expectations to wait for.
 pub async fn replay(
     system: &SystemCatalog,
     cases: &[ReplayCase],
@@ -54,117 +71,89 @@ pub async fn replay(
     patience: Duration,
 ) -> Result<ReplayReport, ReplayError> {
     switchyard_adapters::tls::ensure_crypto_provider();
-    let catalog_error = |problem: String| ReplayError::Catalog { system: system.id.to_string(), problem };
-    let expectations = SystemExpectations::compile(&system.expectations).map_err(catalog_error)?;
-    let objects = objects_parents_first(system);
-    if objects.is_empty() {
-        return Err(catalog_error("no target contract with an external_id to upsert by".into()));
-    }
-    let mut allow_list = Vec::new();
-    let (simulator, token_url, client_id, client_secret, target_name) = match target {
+    match target {
         ReplayTarget::Simulate { org } => {
-            let app =
-                org.connected_apps.first().map(|app| (app.client_id.clone(), app.client_secret.clone()));
-            let Some((client_id, client_secret)) = app else {
-                return Err(catalog_error("the simulated org has no connected app".into()));
-            };
-            let simulator = SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), *org)
-                .await
-                .map_err(ReplayError::Simulator)?;
-            let token_url = format!("{}/services/oauth2/token", simulator.base_url());
-            let name = format!("the org simulator at {}", simulator.base_url());
-            (Some(simulator), token_url, client_id, client_secret, name)
+            salesforce::replay(system, cases, salesforce::Org::Simulated(org), patience).await
         }
-        ReplayTarget::Against { token_url, client_id, client_secret, allow_list: allowed } => {
-            let name = token_url.clone();
-            allow_list = allowed;
-            (None, token_url, client_id, client_secret, name)
+        ReplayTarget::Against { token_url, client_id, client_secret, allow_list } => {
+            let org = salesforce::Org::Remote { token_url, client_id, client_secret, allow_list };
+            salesforce::replay(system, cases, org, patience).await
         }
-    };
-    let mut config = SalesforceConfig::new(token_url, client_id, client_secret, objects[0].clone());
-    config.objects = objects.clone();
-    config.allow_list = if simulator.is_some() { vec!["127.0.0.0/8".into()] } else { allow_list };
-    let adapter = SalesforceAdapter::new(config).map_err(ReplayError::Adapter)?;
-    let started = chrono::Utc::now();
-    let mut results = Vec::with_capacity(cases.len());
-    for case in cases {
-        results.push(run_case(system, &expectations, &adapter, case, patience).await);
+        ReplayTarget::SimulateWebhook { answers } => {
+            webhook::replay(system, cases, webhook::Endpoint::Simulated { answers }).await
+        }
+        ReplayTarget::AgainstWebhook { url, secret, allow_list } => {
+            webhook::replay(system, cases, webhook::Endpoint::Remote { url, secret, allow_list }).await
+        }
     }
-    if let Some(simulator) = simulator {
-        simulator.shutdown().await;
-    }
-    Ok(ReplayReport {
-        system: system.id.to_string(),
-        target: target_name,
-        started_at: started,
-        cases: results,
-    })
 }
 
-async fn run_case(
-    system: &SystemCatalog,
-    expectations: &SystemExpectations,
-    adapter: &SalesforceAdapter,
-    case: &ReplayCase,
-    patience: Duration,
-) -> CaseResult {
-    let clock = Instant::now();
-    let mut result = CaseResult::new(case);
+/// A case's event through its mapping.
+pub(super) enum Mapped {
+    /// The record to deliver, and the event's `data` (expectations are computed from it).
+    Record { record: Map<String, Value>, data: Value },
+    /// The mapping's `when` is false: nothing is to be sent (`result` says whether that was
+    /// expected).
+    Skipped,
+    /// The case is decided already: no such mapping, or the mapping failed (`result` says).
+    Failed,
+}
+
+/// Applies the case's mapping to its event, recording a skip or a failure in `result`.
+pub(super) fn map_case(system: &SystemCatalog, case: &ReplayCase, result: &mut CaseResult) -> Mapped {
     let Some(mapping) = system.mappings.get(&case.mapping) else {
         result.fail(format!("the catalog has no mapping {}", case.mapping));
-        return result.timed(clock);
+        return Mapped::Failed;
     };
     let data = case.event.get("data").cloned().unwrap_or(Value::Null);
     let mut attributes = case.event.as_object().cloned().unwrap_or_default();
     attributes.remove("data");
-    let record = match mapping.apply(&data, &Value::Object(attributes)) {
-        Ok(MappingOutcome::Record(record)) => record,
+    match mapping.apply(&data, &Value::Object(attributes)) {
+        Ok(MappingOutcome::Record(record)) => Mapped::Record { record, data },
         Ok(MappingOutcome::Skipped) => {
             result.outcome = "skipped by the mapping".into();
             if case.expected != Expected::Skipped {
                 result.fail("the mapping skipped the event".to_owned());
             }
-            return result.timed(clock);
+            Mapped::Skipped
         }
         Err(err) => {
             result.outcome = "mapping failed".into();
             result.fail(err.to_string());
-            return result.timed(clock);
+            Mapped::Failed
         }
-    };
-    let object = mapping.spec().target.object.to_string();
-    let external_id = system.targets.get(&mapping.spec().target).and_then(|t| t.external_id.clone());
-    let key =
-        external_id.as_ref().and_then(|field| Some((field.clone(), record.get(field)?.as_str()?.to_owned())));
-    result.request = format!("upsert {object} with {} fields", record.len());
-    let mut tagged: Map<String, Value> = record;
-    tagged.insert("attributes".into(), json!({"type": object}));
-    let item = DeliveryItem {
-        delivery_id: format!("replay-{}", case.name),
-        event_id: case.name.clone(),
-        record: tagged,
-        attempt: 1,
-    };
-    let outcome = adapter.deliver(std::slice::from_ref(&item)).await.into_iter().next();
+    }
+}
+
+/// The target object of the case's mapping (`Contact`, `learner`), once the case is mapped.
+pub(super) fn target_object(system: &SystemCatalog, case: &ReplayCase) -> String {
+    system
+        .mappings
+        .get(&case.mapping)
+        .map(|mapping| mapping.spec().target.object.to_string())
+        .unwrap_or_default()
+}
+
+/// Judges the adapter's answer against what the case expects, recording it in `result`.
+/// True when the record was delivered as expected, so what it did downstream is to be read
+/// back next.
+pub(super) fn judge_outcome(
+    case: &ReplayCase,
+    outcome: Option<DeliveryOutcome>,
+    result: &mut CaseResult,
+) -> bool {
     match (&case.expected, outcome) {
         (Expected::Confirmed, Some(DeliveryOutcome::Delivered { downstream_id })) => {
             result.outcome = "delivered".into();
             result.downstream_id = downstream_id;
-            read_back(expectations, adapter, case, &data, patience, &mut result).await;
-            if !case.field_checks.is_empty() {
-                match &key {
-                    Some(key) => read_fields(adapter, &object, key, &case.field_checks, &mut result).await,
-                    None => {
-                        result.fail(format!("{object} has no external id value to read its fields back by"))
-                    }
-                }
-            }
+            true
         }
         (Expected::Rejected { code }, Some(DeliveryOutcome::Rejected { reason, .. })) => {
             result.outcome = format!("rejected: {reason}");
             if !reason.contains(code.as_str()) {
                 result.fail(format!("rejected, but not with {code}"));
             }
+            false
         }
         // Refused for now (e.g. a lookup whose parent is not in the org): the hub would retry
         // it, and it would end dead-lettered if the parent never came.
@@ -172,6 +161,7 @@ async fn run_case(
             if reason.contains(code.as_str()) =>
         {
             result.outcome = format!("refused (retryable): {reason}");
+            false
         }
         (expected, outcome) => {
             let shown = outcome.map_or("no outcome".to_owned(), |o| match o {
@@ -180,116 +170,7 @@ async fn run_case(
             });
             result.outcome = shown.clone();
             result.fail(format!("expected {expected:?}, got {shown}"));
-        }
-    }
-    result.timed(clock)
-}
-
-/// Reads every expectation of the case back, waiting (up to the expectation's window and
-/// `patience`) for one that does not hold yet.
-async fn read_back(
-    expectations: &SystemExpectations,
-    adapter: &SalesforceAdapter,
-    case: &ReplayCase,
-    data: &Value,
-    patience: Duration,
-    result: &mut CaseResult,
-) {
-    let checks = match expectations.checks(&case.mapping, data) {
-        Ok(checks) => checks,
-        Err(err) => {
-            result.fail(err.to_string());
-            return;
-        }
-    };
-    for check_of in checks {
-        let expectation = check_of.expectation;
-        let query = ReadBack {
-            object: expectation.object.clone(),
-            match_field: expectation.match_field.clone(),
-            values: vec![check_of.match_value.clone()],
-            fields: expectation.fields.keys().cloned().collect(),
-        };
-        let deadline = Instant::now() + patience.min(expectation.within);
-        loop {
-            let finding = match adapter.read_back(&query).await {
-                Ok(records) => {
-                    let found = records.iter().find(|record| {
-                        record.get(&expectation.match_field).and_then(Value::as_str)
-                            == Some(check_of.match_value.as_str())
-                    });
-                    check(&check_of, found)
-                }
-                Err(err) => {
-                    Finding::NotYet { evidence: format!("{}: read-back failed: {err}", expectation.name) }
-                }
-            };
-            match finding {
-                Finding::Holds => {
-                    result.evidence.push(format!("{}: holds", expectation.name));
-                    break;
-                }
-                Finding::NotYet { evidence } if Instant::now() < deadline => {
-                    // A real org's flows may lag behind the API's answer: read again.
-                    let _ = evidence;
-                    tokio::time::sleep(RECHECK_EVERY).await;
-                }
-                Finding::NotYet { evidence } | Finding::Broken { evidence } => {
-                    result.fail(evidence.clone());
-                    result.evidence.push(evidence);
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Reads `checks`' fields of the record `key` identifies and compares each with what the
-/// mapping sent (or with nothing, for a field the mapping left out).
-async fn read_fields(
-    adapter: &SalesforceAdapter,
-    object: &str,
-    key: &(String, String),
-    checks: &[FieldCheck],
-    result: &mut CaseResult,
-) {
-    let query = ReadBack {
-        object: object.to_owned(),
-        match_field: key.0.clone(),
-        values: vec![key.1.clone()],
-        fields: checks.iter().map(|check| check.field.clone()).collect(),
-    };
-    let records = match adapter.read_back(&query).await {
-        Ok(records) => records,
-        Err(err) => {
-            result.fail(format!("{object} {} = {}: read-back failed: {err}", key.0, key.1));
-            return;
-        }
-    };
-    let Some(record) = records.first() else {
-        result.fail(format!("{object} {} = {} is not in the org", key.0, key.1));
-        return;
-    };
-    for check in checks {
-        let held = record.get(&check.field).filter(|value| !value.is_null());
-        let line = match (&check.equals, held) {
-            (None, None) => Ok(format!("{object}.{} is empty, as sent", check.field)),
-            (Some(sent), Some(held)) if sent == held => {
-                Ok(format!("{object}.{} holds what was sent", check.field))
-            }
-            (None, Some(held)) => Err(format!("{object}.{} holds {held}, expected no value", check.field)),
-            (Some(sent), held) => Err(format!(
-                "{object}.{} holds {}, expected {sent}",
-                check.field,
-                held.map_or("no value".to_owned(), Value::to_string)
-            )),
-        };
-        match line {
-            Ok(evidence) => result.evidence.push(evidence),
-            Err(problem) => {
-                result.evidence.push(problem.clone());
-                result.fail(problem);
-            }
+            false
         }
     }
 }

@@ -117,12 +117,8 @@ impl Routes {
 /// The map's adapter kind, which `systems.<id>.adapter` must agree with when given.
 fn adapter_kind(delivery: &Delivery, config: &HubConfig) -> Result<AdapterKind, RouteError> {
     let system = &delivery.system;
-    let on_map = match delivery.adapter.as_str() {
-        "salesforce" => AdapterKind::Salesforce,
-        "webhook" => AdapterKind::Webhook,
-        other => {
-            return Err(RouteError::UnknownAdapter { system: system.clone(), adapter: other.to_owned() });
-        }
+    let Some(on_map) = AdapterKind::parse(&delivery.adapter) else {
+        return Err(RouteError::UnknownAdapter { system: system.clone(), adapter: delivery.adapter.clone() });
     };
     match config.systems.get(system).and_then(|settings| settings.adapter) {
         Some(configured) if configured != on_map => Err(RouteError::AdapterMismatch {

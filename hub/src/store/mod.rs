@@ -70,6 +70,7 @@ mod submissions;
 mod trace;
 mod verifications;
 mod views;
+mod waves;
 
 pub use error::StoreError;
 pub use listing::{DeliveryFilter, DeliveryListing};
@@ -85,6 +86,7 @@ pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
 };
+pub use waves::{CohortFilter, PlanError, Signoff, WaveAction, WaveRow};
 
 use sqlx::{PgPool, SqlitePool};
 

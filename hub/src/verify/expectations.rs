@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use switchyard_adapters::ReadBack;
 use switchyard_contracts::catalog::Expectation;
 use switchyard_contracts::mapping::{JqInput, JqProgram};
 
@@ -34,6 +35,18 @@ pub struct Check<'a> {
     pub match_value: String,
 }
 
+impl Check<'_> {
+    /// The read-back of this one check: its record, with the fields the expectation names.
+    pub fn query(&self) -> ReadBack {
+        ReadBack {
+            object: self.expectation.object.clone(),
+            match_field: self.expectation.match_field.clone(),
+            values: vec![self.match_value.clone()],
+            fields: self.expectation.fields.keys().cloned().collect(),
+        }
+    }
+}
+
 /// Why an expectation could not be evaluated on a delivery's event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("expectation {name}: {problem}")]
@@ -49,6 +62,11 @@ pub struct SystemExpectations {
 }
 
 impl SystemExpectations {
+    /// How many expectations a mapping's deliveries are read back against.
+    pub fn for_mapping(&self, mapping: &str) -> usize {
+        self.by_mapping.get(mapping).map_or(0, Vec::len)
+    }
+
     /// Compiles `expectations`; the error names the file, the entry and the jq problem.
     pub fn compile(expectations: &[Expectation]) -> Result<Self, String> {
         let mut by_mapping: HashMap<String, Vec<Arc<CompiledExpectation>>> = HashMap::new();

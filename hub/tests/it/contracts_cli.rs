@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::support::files::copy_dir;
+
 fn switchyard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_switchyard")).args(args).output().expect("run switchyard")
 }
@@ -130,17 +132,4 @@ fn import_describe_writes_the_next_version() {
         "{}",
         stdout(&output)
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -4,6 +4,7 @@
 //! no country fail, naming the read-back evidence; the JUnit file is well-formed XML.
 
 use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -146,4 +147,105 @@ async fn with_the_faulty_flow_on_exactly_the_classes_without_a_country_fail_with
     }
     let (tests, failures) = junit_counts(&report.to_junit().unwrap());
     assert_eq!((tests, failures), (CATALOG.len(), expected.len()));
+}
+
+/// Runs the binary; its success, stdout and stderr.
+fn switchyard(configure: impl FnOnce(&mut Command) -> &mut Command) -> (bool, Vec<u8>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    let output = configure(&mut command).output().expect("switchyard runs");
+    (output.status.success(), output.stdout, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_profiles_samples_replay_class_by_class_and_pass_against_the_shipped_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let (export, profile) = (dir.path().join("export"), dir.path().join("profile"));
+    let (ok, _, err) = switchyard(|c| {
+        c.args(["sandbox", "generate", "--users", "600", "--seed", "8", "--edge-share", "0.5", "--out"])
+            .arg(&export)
+    });
+    assert!(ok, "{err}");
+    let (ok, _, err) = switchyard(|c| {
+        c.args(["sandbox", "profile"])
+            .args(["customers.csv", "addresses.csv", "enrollments.csv"].map(|f| export.join(f)))
+            .arg("--out")
+            .arg(&profile)
+            .args(["--key", "replay-test"])
+    });
+    assert!(ok, "{err}");
+
+    let (ok, stdout, err) = switchyard(|c| {
+        c.args(["sandbox", "replay", "--system", "salesforce", "--simulate", "--format", "json", "--cases"])
+            .arg(&profile)
+            .arg("--data-dir")
+            .arg(dir.path())
+    });
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    let cases = report["cases"].as_array().expect("cases");
+    let failed: Vec<_> =
+        cases.iter().filter(|c| c["passed"] != true).map(|c| (&c["name"], &c["problems"])).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(ok, "{err}");
+    // One case per sample the profile wrote: the test set is what the data held.
+    let samples: BTreeSet<String> = std::fs::read_dir(profile.join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let names: BTreeSet<String> =
+        cases.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect();
+    assert_eq!(names, samples);
+    assert!(samples.len() >= 40, "{} classes sampled", samples.len());
+}
+
+#[test]
+fn the_catalog_replays_against_the_lms_receiver_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, err) = switchyard(|c| {
+        c.args([
+            "sandbox",
+            "replay",
+            "--system",
+            "lms",
+            "--simulate",
+            "--cases",
+            "catalog",
+            "--format",
+            "json",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+    });
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), CATALOG.len());
+    let failed: Vec<_> = cases.iter().filter(|c| c["passed"] != true).map(|c| &c["name"]).collect();
+    assert!(failed.is_empty() && ok, "{failed:?} {err}");
+    // Refunded enrollments never reach the LMS (its mapping's `when`): skipped, nothing arrived.
+    let refunded = cases.iter().find(|c| c["name"] == "enrollment-refunded").unwrap();
+    assert!(refunded["outcome"].as_str().unwrap().contains("skipped"), "{refunded}");
+}
+
+#[test]
+fn a_sample_that_is_no_legacy_file_or_no_class_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    std::fs::write(samples.join("name-html.csv"), "sku,qty\nA,1\n").unwrap();
+    let replay = |dir: &Path| {
+        switchyard(|c| {
+            c.args(["sandbox", "replay", "--system", "salesforce", "--simulate", "--cases"])
+                .arg(dir)
+                .arg("--data-dir")
+                .arg(dir)
+        })
+    };
+    let (ok, _, err) = replay(dir.path());
+    assert!(
+        !ok && err.contains("name-html.csv: the header matches none of customers, addresses or enrollments"),
+        "{err}"
+    );
+    std::fs::remove_file(samples.join("name-html.csv")).unwrap();
+    std::fs::write(samples.join("shoe-size.csv"), "sku,qty\nA,1\n").unwrap();
+    let (ok, _, err) = replay(dir.path());
+    assert!(!ok && err.contains("shoe-size.csv: not a sample of a catalog class"), "{err}");
 }

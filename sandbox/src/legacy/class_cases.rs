@@ -26,8 +26,9 @@ pub struct ClassCase {
     /// the context its records need, e.g. the Contact an enrollment looks up).
     pub events: Vec<MigrationEvent>,
     pub quarantined: Vec<QuarantinedRow>,
-    /// For a class whose column must never leave: the values the export holds in it.
-    pub withheld: Vec<String>,
+    /// For a class whose column must never leave: the values the export holds in it (`None`
+    /// when the source cannot hold them: a profile's samples are emptied of secrets).
+    pub withheld: Option<Vec<String>>,
 }
 
 impl ClassCase {
@@ -52,6 +53,16 @@ pub enum ClassCaseError {
         #[source]
         source: ReadError,
     },
+    #[error("cannot read the samples in {}", dir.display())]
+    Samples {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not a sample of a catalog class (files are named after their class, e.g. name-html.csv)", path.display())]
+    UnknownSample { path: std::path::PathBuf },
+    #[error("{}: the header matches none of customers, addresses or enrollments", path.display())]
+    NotASample { path: std::path::PathBuf },
 }
 
 /// A case per catalog class (or per class of `only`), generated under `dir` with `seed` and
@@ -61,7 +72,6 @@ pub fn class_cases(
     seed: u64,
     only: Option<&[CaseClass]>,
 ) -> Result<Vec<ClassCase>, ClassCaseError> {
-    let exported_at = DateTime::from_timestamp(EXPORT_TIME, 0).unwrap_or_default();
     let mut cases = Vec::new();
     for (index, case) in CATALOG.iter().enumerate() {
         if only.is_some_and(|only| !only.contains(&case.class)) {
@@ -74,30 +84,38 @@ pub fn class_cases(
         let export_dir = dir.join(class);
         generate_into_dir(&options, &export_dir)
             .map_err(|source| ClassCaseError::Generate { class, source })?;
-        let export = LegacyExport::in_dir(&export_dir);
-        let migrate_options = MigrateOptions { detect_classes: true, ..MigrateOptions::new(exported_at) };
-        let mut events = Vec::new();
-        let mut quarantined = Vec::new();
-        migrate(&export, &migrate_options, |item| {
-            match item {
-                Migrated::Event(event) => events.push(event),
-                Migrated::Quarantined(row) => quarantined.push(row),
-                Migrated::User(_) => {}
-            }
-            Ok::<(), std::convert::Infallible>(())
-        })
-        .map_err(|err| match err {
-            MigrateError::Read(source) => ClassCaseError::Migrate { class, source },
-            MigrateError::Sink(never) => match never {},
-        })?;
-        let withheld = match case.expected {
-            ExpectedOutcome::NeverSent { field } => column_values(&export.customers, field)
-                .map_err(|source| ClassCaseError::Migrate { class, source })?,
-            _ => Vec::new(),
-        };
-        cases.push(ClassCase { class: case.class, events, quarantined, withheld });
+        let mut migrated = migrate_case(case.class, &export_dir)?;
+        if let ExpectedOutcome::NeverSent { field } = case.expected {
+            let customers = LegacyExport::in_dir(&export_dir).customers;
+            let values = column_values(&customers, field)
+                .map_err(|source| ClassCaseError::Migrate { class, source })?;
+            migrated.withheld = Some(values);
+        }
+        cases.push(migrated);
     }
     Ok(cases)
+}
+
+/// The three-file export in `dir`, migrated (as of the generator's export date) with the
+/// detectors on, as `class`'s case.
+pub(super) fn migrate_case(class: CaseClass, dir: &Path) -> Result<ClassCase, ClassCaseError> {
+    let exported_at = DateTime::from_timestamp(EXPORT_TIME, 0).unwrap_or_default();
+    let options = MigrateOptions { detect_classes: true, ..MigrateOptions::new(exported_at) };
+    let mut events = Vec::new();
+    let mut quarantined = Vec::new();
+    migrate(&LegacyExport::in_dir(dir), &options, |item| {
+        match item {
+            Migrated::Event(event) => events.push(event),
+            Migrated::Quarantined(row) => quarantined.push(row),
+            Migrated::User(_) => {}
+        }
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map_err(|err| match err {
+        MigrateError::Read(source) => ClassCaseError::Migrate { class: class.name(), source },
+        MigrateError::Sink(never) => match never {},
+    })?;
+    Ok(ClassCase { class, events, quarantined, withheld: None })
 }
 
 /// The non-empty values of `column` in a legacy file.

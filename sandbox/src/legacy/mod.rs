@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod outcome;
 pub mod profile;
 pub mod reader;
+mod sample_cases;
 mod samples;
 mod shape;
 mod views;
@@ -31,3 +32,4 @@ pub use migrate::{
 pub use outcome::{CaseUnit, ExpectedOutcome};
 pub use profile::{FileSummary, ProfileError, ProfileOptions, ProfileReport, profile};
 pub use reader::BadRow;
+pub use sample_cases::sample_cases;

@@ -129,3 +129,33 @@ fn quarantines_are_named_by_their_class_and_events_carry_the_classes_of_their_ro
         }
     }
 }
+
+#[test]
+fn unreadable_rows_are_quarantined_with_file_and_line_and_the_rest_migrates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = generated(dir.path(), &GenerateOptions::new(40, 3, 0.0));
+    let export = LegacyExport::in_dir(dir.path());
+    let good = migrated(&export, false);
+    let mut enrollments = std::fs::read(&export.enrollments).expect("enrollments");
+    let rows = manifest.rows.enrollments;
+    enrollments.extend_from_slice(b"999,1,x@gmail.com,base\n"); // missing fields
+    enrollments.extend_from_slice(b"1000,1,\"unterminated"); // a cut-off file
+    std::fs::write(&export.enrollments, enrollments).expect("write");
+    let mut customers = std::fs::read(&export.customers).expect("customers");
+    // A customer row saved in Latin-1 (0xE9 is é): not UTF-8, so not readable as the header says.
+    let line = String::from_utf8(customers.clone()).unwrap().lines().nth(1).unwrap().replacen(".", "#", 1);
+    let latin1: Vec<u8> = line.bytes().map(|b| if b == b'#' { 0xE9 } else { b }).chain([b'\n']).collect();
+    customers.extend_from_slice(&latin1);
+    std::fs::write(&export.customers, customers).expect("write");
+
+    let run = migrated(&export, false);
+    let file = |path: &std::path::Path| path.display().to_string();
+    let places: Vec<(String, u64)> = run.quarantined.iter().map(|q| (q.file.clone(), q.line)).collect();
+    assert!(places.contains(&(file(&export.customers), manifest.rows.customers + 2)), "{places:?}");
+    assert!(places.contains(&(file(&export.enrollments), rows + 2)), "{places:?}");
+    assert!(places.contains(&(file(&export.enrollments), rows + 3)), "{places:?}");
+    assert!(run.quarantined.iter().all(|q| !q.reason.is_empty()));
+    // Everything readable is there, exactly as without the bad rows.
+    assert_eq!(run.events.len(), good.events.len());
+    assert_eq!(run.users, good.users);
+}

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use switchyard_contracts::{Catalog, SystemId};
-use switchyard_dependency_map::DependencyMap;
 
 use crate::cli::Outcome;
+use crate::cli::map_adapter::adapter_on_map;
 use crate::cli::output::print_error_chain;
 use crate::pact::{ProviderKind, pact};
 
@@ -24,28 +24,12 @@ pub fn export(catalog: &Catalog, map: Option<&Path>, system: &str, out: Option<&
         eprintln!("error: the catalog has no system `{system}` (contracts/catalog/systems/{system})");
         return Outcome::Unusable;
     };
-    let map_root = map.map(Path::to_path_buf).unwrap_or_else(DependencyMap::shipped_root);
-    let map = match DependencyMap::load(&map_root) {
-        Ok(map) => map,
-        Err(_) => {
-            eprintln!(
-                "error: the dependency map at {} cannot be loaded (run `switchyard map validate`)",
-                map_root.display()
-            );
-            return Outcome::Unusable;
-        }
-    };
-    let adapter =
-        map.delivery_target(&system).and_then(|entity| entity.delivery.as_ref()).map(|d| d.adapter.as_str());
-    let kind = match adapter {
-        Some("salesforce") => ProviderKind::Salesforce { api_version: SALESFORCE_API_VERSION },
-        Some("webhook") => ProviderKind::Webhook,
-        Some(other) => {
+    let Some(adapter) = adapter_on_map(map, &system) else { return Outcome::Unusable };
+    let kind = match adapter.as_str() {
+        "salesforce" => ProviderKind::Salesforce { api_version: SALESFORCE_API_VERSION },
+        "webhook" => ProviderKind::Webhook,
+        other => {
             eprintln!("error: {system}: no pact for adapter `{other}` (known: salesforce, webhook)");
-            return Outcome::Unusable;
-        }
-        None => {
-            eprintln!("error: {system} is no delivery target on the dependency map");
             return Outcome::Unusable;
         }
     };

@@ -76,3 +76,18 @@ pub async fn postgres_ledger(url: &str) -> TestLedger {
     let store = Store::open_postgres(options.clone()).await.unwrap();
     TestLedger { store, place: Place::Postgres(Box::new(PostgresPlace { admin, options, schema })) }
 }
+
+/// A fresh PostgreSQL ledger for a test that runs the binary, and the URL that points the
+/// binary at its schema (`SWITCHYARD_DATABASE_URL`); `None`, said on stderr, without
+/// SWITCHYARD_TEST_POSTGRES_URL.
+pub async fn postgres_ledger_for_cli(what: &str) -> Option<(TestLedger, String)> {
+    let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
+        eprintln!("{POSTGRES_URL_VAR} is not set: the PostgreSQL {what} test did not run");
+        return None;
+    };
+    let ledger = postgres_ledger(&url).await;
+    let Place::Postgres(place) = &ledger.place else { unreachable!("a PostgreSQL ledger") };
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{separator}options=-c%20search_path%3D{}", place.schema);
+    Some((ledger, schema_url))
+}

@@ -1,5 +1,6 @@
 //! What several test modules share.
 
+pub mod files;
 pub mod hub;
 pub mod ledger;
 pub mod salesforce;

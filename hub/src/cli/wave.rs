@@ -1,0 +1,204 @@
+//! `switchyard wave plan | show | signoff | gate`: a wave planned from the imported users, its
+//! owners' sign-offs, and its gates with their evidence. Every action is recorded in the
+//! ledger with who and why.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use switchyard_contracts::Catalog;
+use switchyard_dependency_map::DependencyMap;
+
+use super::Outcome;
+use super::output::{Format, load_catalog, print_json, runtime};
+use crate::config::{HubConfig, HumanDuration};
+use crate::routing::Routes;
+use crate::store::{PlanError, Store};
+use crate::waves::{evaluate, parse_cohort, plan_of};
+
+#[derive(Debug, Args)]
+pub struct WaveArgs {
+    /// The TOML configuration (its `database.url` / `data_dir` and systems).
+    #[arg(long, global = true, env = "SWITCHYARD_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data directory holding the SQLite ledger (as `serve` and `legacy import`).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// The dependency map directory (default: shipped).
+    #[arg(long, global = true, value_name = "DIR")]
+    map: Option<PathBuf>,
+    /// The catalog directory (default: shipped).
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    #[arg(long, global = true, value_enum, default_value_t)]
+    format: Format,
+    #[command(subcommand)]
+    command: WaveCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum WaveCommand {
+    /// Take a cohort of the imported users not in a wave yet, and show what the wave will cost.
+    Plan {
+        name: String,
+        /// `N%`, `status=active|inactive|expired`, `partner=<code>`, `website=<code>`,
+        /// `created<YYYY-MM-DD`, `created>=YYYY-MM-DD`, `ids=<a,b,..>` or `ids=@<file>`, or
+        /// `rest`; repeat to narrow.
+        #[arg(long = "select", value_name = "COHORT", required = true)]
+        select: Vec<String>,
+        /// Who plans it (recorded).
+        #[arg(long, default_value = "ops", value_name = "PERSON")]
+        by: String,
+    },
+    /// The wave's plan again, and every action taken on it.
+    Show { name: String },
+    /// An owner group's sign-off of the wave (for a gate).
+    Signoff {
+        name: String,
+        /// The owning group, as on the dependency map (e.g. `crm-team`).
+        #[arg(long, value_name = "GROUP")]
+        owner: String,
+        #[arg(long, value_name = "PERSON")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Evaluate the wave's gates with their evidence; exit 1 while one fails.
+    Gate {
+        name: String,
+        /// How recent a passing replay must be.
+        #[arg(long, default_value = "24h", value_parser = HumanDuration::parse, value_name = "DURATION")]
+        replay_max_age: HumanDuration,
+        #[arg(long, default_value = "ops", value_name = "PERSON")]
+        by: String,
+    },
+}
+
+/// What the commands work on.
+struct Context {
+    store: Store,
+    catalog: Catalog,
+    map: DependencyMap,
+    routes: Result<Routes, Vec<crate::routing::RouteError>>,
+}
+
+pub fn run(args: WaveArgs) -> Outcome {
+    let Some(runtime) = runtime() else { return Outcome::Unusable };
+    runtime.block_on(async {
+        let context = match open(&args).await {
+            Ok(context) => context,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Outcome::Unusable;
+            }
+        };
+        let outcome = match command(&args, &context).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                eprintln!("error: {err}");
+                Outcome::Unusable
+            }
+        };
+        context.store.close().await;
+        outcome
+    })
+}
+
+async fn open(args: &WaveArgs) -> Result<Context, String> {
+    let mut config =
+        HubConfig::load(args.config.as_deref(), std::env::vars()).map_err(|err| err.to_string())?;
+    if let Some(data_dir) = &args.data_dir {
+        config.data_dir = data_dir.clone();
+    }
+    let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
+    let catalog = load_catalog(&root).ok_or("the catalog cannot be used")?;
+    let map_root = args.map.clone().unwrap_or_else(DependencyMap::shipped_root);
+    let map = DependencyMap::load(&map_root).map_err(|findings| {
+        let first = findings.first().map(ToString::to_string).unwrap_or_default();
+        format!("the dependency map at {} cannot be used: {first}", map_root.display())
+    })?;
+    let routes = Routes::build(&map, &catalog, &config);
+    let store = crate::serve::open_ledger(&config).await.map_err(|err| err.to_string())?;
+    Ok(Context { store, catalog, map, routes })
+}
+
+async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> {
+    let store = &context.store;
+    let empty = Routes::default();
+    let routes = context.routes.as_ref().unwrap_or(&empty);
+    let plan_named = |name: &str| {
+        let name = name.to_owned();
+        async move {
+            let wave = store.wave(&name).await.map_err(|e| e.to_string())?;
+            let wave =
+                wave.ok_or(format!("no wave named `{name}` (switchyard wave plan {name} --select ...)"))?;
+            plan_of(store, wave, routes, &context.map).await.map_err(|e| e.to_string())
+        }
+    };
+    match &args.command {
+        WaveCommand::Plan { name, select, by } => {
+            let (filter, cohort) = parse_cohort(select).map_err(|err| err.to_string())?;
+            match store.plan_wave(name, &cohort, &filter, by).await {
+                Ok(_) => {}
+                Err(PlanError::Store(err)) => return Err(err.to_string()),
+                Err(refused) => return Err(format!("wave {name}: {refused}")),
+            }
+            let plan = plan_named(name).await?;
+            match args.format {
+                Format::Json => print_json(&plan),
+                Format::Text => print!("{}", plan.to_text()),
+            }
+            Ok(Outcome::Clean)
+        }
+        WaveCommand::Show { name } => {
+            let plan = plan_named(name).await?;
+            let actions = store.wave_actions(name).await.map_err(|e| e.to_string())?;
+            match args.format {
+                Format::Json => print_json(&serde_json::json!({"plan": plan, "actions": actions})),
+                Format::Text => {
+                    print!("{}", plan.to_text());
+                    for action in actions {
+                        println!(
+                            "  {} {} by {}{}",
+                            action.at.to_rfc3339(),
+                            action.action,
+                            action.actor,
+                            action.reason.map(|r| format!(": {r}")).unwrap_or_default()
+                        );
+                    }
+                }
+            }
+            Ok(Outcome::Clean)
+        }
+        WaveCommand::Signoff { name, owner, by, note } => {
+            let plan = plan_named(name).await?;
+            let owners: Vec<&str> = plan.impacted().filter_map(|s| s.owner.as_deref()).collect();
+            if !owners.contains(&owner.as_str()) {
+                return Err(format!(
+                    "--owner {owner}: not an owner of a system wave {name} impacts (owners: {})",
+                    owners.join(", ")
+                ));
+            }
+            store.sign_off(name, owner, by, note.as_deref()).await.map_err(|e| e.to_string())?;
+            eprintln!("wave {name}: signed off for {owner} by {by}");
+            Ok(Outcome::Clean)
+        }
+        WaveCommand::Gate { name, replay_max_age, by } => {
+            let plan = plan_named(name).await?;
+            let errors = context.routes.as_ref().err().map(Vec::as_slice).unwrap_or_default();
+            let max_age = chrono::Duration::from_std(replay_max_age.get()).unwrap_or(chrono::Duration::MAX);
+            let report =
+                evaluate(store, &context.catalog, &plan, errors, max_age).await.map_err(|e| e.to_string())?;
+            let evidence = serde_json::to_value(&report).unwrap_or_default();
+            let verdict = if report.passed() { "gates-passed" } else { "gates-failed" };
+            store
+                .record_wave_action(name, verdict, by, None, Some(&evidence))
+                .await
+                .map_err(|e| e.to_string())?;
+            match args.format {
+                Format::Json => print_json(&report),
+                Format::Text => print!("{}", report.to_text()),
+            }
+            Ok(if report.passed() { Outcome::Clean } else { Outcome::Findings })
+        }
+    }
+}
