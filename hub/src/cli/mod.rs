@@ -13,6 +13,7 @@ mod replay_target;
 mod sandbox;
 mod serve;
 mod wave;
+pub mod wave_run;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,10 @@
-//! `switchyard wave plan | show | signoff | gate`: a wave planned from the imported users, its
-//! owners' sign-offs, and its gates with their evidence. Every action is recorded in the
-//! ledger with who and why.
+//! `switchyard wave plan | show | signoff | gate | start | pause | resume | abort | redrive |
+//! status`: a wave planned from the imported users, its owners' sign-offs, its gates with
+//! their evidence, and the actions that run it (the hub's wave driver feeds a running wave).
+//! Every action is recorded in the ledger with who and why.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use switchyard_contracts::Catalog;
@@ -10,10 +12,11 @@ use switchyard_dependency_map::DependencyMap;
 
 use super::Outcome;
 use super::output::{Format, load_catalog, print_json, runtime};
+use super::wave_run;
 use crate::config::{HubConfig, HumanDuration};
 use crate::routing::Routes;
-use crate::store::{PlanError, Store};
-use crate::waves::{evaluate, parse_cohort, plan_of};
+use crate::store::PlanError;
+use crate::waves::{WaveControl, evaluate, parse_cohort};
 
 #[derive(Debug, Args)]
 pub struct WaveArgs {
@@ -65,20 +68,67 @@ enum WaveCommand {
     /// Evaluate the wave's gates with their evidence; exit 1 while one fails.
     Gate {
         name: String,
-        /// How recent a passing replay must be.
-        #[arg(long, default_value = "24h", value_parser = HumanDuration::parse, value_name = "DURATION")]
-        replay_max_age: HumanDuration,
+        /// How recent a passing replay must be (default: `waves.replay_max_age`, 24h).
+        #[arg(long, value_parser = HumanDuration::parse, value_name = "DURATION")]
+        replay_max_age: Option<HumanDuration>,
         #[arg(long, default_value = "ops", value_name = "PERSON")]
         by: String,
     },
+    /// Start a planned wave once its gates pass; the hub (`switchyard serve` on this ledger)
+    /// feeds it. Exit 1 when a gate refuses it.
+    Start {
+        name: String,
+        /// A failing gate to start through anyway (repeatable); needs --reason.
+        #[arg(long = "override", value_name = "GATE")]
+        overrides: Vec<String>,
+        /// Why (required with --override; recorded).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = "ops", value_name = "PERSON")]
+        by: String,
+        /// Show per-system progress until the wave completes, pauses or is aborted.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Pause a running wave: feeding stops, its queued deliveries are held (no attempt spent).
+    Pause(ActionArgs),
+    /// Resume a paused wave where it stopped.
+    Resume(ActionArgs),
+    /// Abort a wave: no more users are released; its queued deliveries stay held.
+    Abort(ActionArgs),
+    /// Send the wave's silent failures and dead letters again (after the downstream is fixed).
+    Redrive {
+        name: String,
+        /// Only deliveries in this state (`silent_failure`, `dead_lettered`; default both).
+        #[arg(long = "state", value_name = "STATE")]
+        states: Vec<String>,
+        #[arg(long, default_value = "ops", value_name = "PERSON")]
+        by: String,
+    },
+    /// The wave's progress per system; `--watch` shows it live until the wave settles.
+    Status {
+        name: String,
+        #[arg(long)]
+        watch: bool,
+    },
+}
+
+/// A pause, resume or abort.
+#[derive(Debug, Args)]
+pub(super) struct ActionArgs {
+    pub(super) name: String,
+    #[arg(long)]
+    pub(super) reason: Option<String>,
+    #[arg(long, default_value = "ops", value_name = "PERSON")]
+    pub(super) by: String,
 }
 
 /// What the commands work on.
 struct Context {
-    store: Store,
-    catalog: Catalog,
-    map: DependencyMap,
-    routes: Result<Routes, Vec<crate::routing::RouteError>>,
+    control: WaveControl,
+    catalog: Arc<Catalog>,
+    route_errors: Vec<crate::routing::RouteError>,
+    replay_max_age: std::time::Duration,
 }
 
 pub fn run(args: WaveArgs) -> Outcome {
@@ -98,7 +148,7 @@ pub fn run(args: WaveArgs) -> Outcome {
                 Outcome::Unusable
             }
         };
-        context.store.close().await;
+        context.control.store().close().await;
         outcome
     })
 }
@@ -110,29 +160,27 @@ async fn open(args: &WaveArgs) -> Result<Context, String> {
         config.data_dir = data_dir.clone();
     }
     let root = args.catalog.clone().unwrap_or_else(Catalog::shipped_root);
-    let catalog = load_catalog(&root).ok_or("the catalog cannot be used")?;
+    let catalog = Arc::new(load_catalog(&root).ok_or("the catalog cannot be used")?);
     let map_root = args.map.clone().unwrap_or_else(DependencyMap::shipped_root);
     let map = DependencyMap::load(&map_root).map_err(|findings| {
         let first = findings.first().map(ToString::to_string).unwrap_or_default();
         format!("the dependency map at {} cannot be used: {first}", map_root.display())
     })?;
     let routes = Routes::build(&map, &catalog, &config);
+    let route_errors = routes.as_ref().err().cloned().unwrap_or_default();
     let store = crate::serve::open_ledger(&config).await.map_err(|err| err.to_string())?;
-    Ok(Context { store, catalog, map, routes })
+    let replay_max_age = config.waves.replay_max_age.get();
+    let control =
+        WaveControl::new(store, Arc::clone(&catalog), Arc::new(map), routes.map(Arc::new), replay_max_age);
+    Ok(Context { control, catalog, route_errors, replay_max_age })
 }
 
 async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> {
-    let store = &context.store;
-    let empty = Routes::default();
-    let routes = context.routes.as_ref().unwrap_or(&empty);
+    let control = &context.control;
+    let store = control.store();
     let plan_named = |name: &str| {
         let name = name.to_owned();
-        async move {
-            let wave = store.wave(&name).await.map_err(|e| e.to_string())?;
-            let wave =
-                wave.ok_or(format!("no wave named `{name}` (switchyard wave plan {name} --select ...)"))?;
-            plan_of(store, wave, routes, &context.map).await.map_err(|e| e.to_string())
-        }
+        async move { control.plan(&name).await.map_err(|e| e.to_string()) }
     };
     match &args.command {
         WaveCommand::Plan { name, select, by } => {
@@ -184,10 +232,11 @@ async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> 
         }
         WaveCommand::Gate { name, replay_max_age, by } => {
             let plan = plan_named(name).await?;
-            let errors = context.routes.as_ref().err().map(Vec::as_slice).unwrap_or_default();
-            let max_age = chrono::Duration::from_std(replay_max_age.get()).unwrap_or(chrono::Duration::MAX);
-            let report =
-                evaluate(store, &context.catalog, &plan, errors, max_age).await.map_err(|e| e.to_string())?;
+            let max_age = replay_max_age.map_or(context.replay_max_age, HumanDuration::get);
+            let max_age = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+            let report = evaluate(store, &context.catalog, &plan, &context.route_errors, max_age)
+                .await
+                .map_err(|e| e.to_string())?;
             let evidence = serde_json::to_value(&report).unwrap_or_default();
             let verdict = if report.passed() { "gates-passed" } else { "gates-failed" };
             store
@@ -200,5 +249,13 @@ async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> 
             }
             Ok(if report.passed() { Outcome::Clean } else { Outcome::Findings })
         }
+        WaveCommand::Start { name, overrides, reason, by, watch } => {
+            wave_run::start(control, name, by, overrides, reason.as_deref(), *watch, args.format).await
+        }
+        WaveCommand::Pause(action) => wave_run::act(control, wave_run::Act::Pause, action).await,
+        WaveCommand::Resume(action) => wave_run::act(control, wave_run::Act::Resume, action).await,
+        WaveCommand::Abort(action) => wave_run::act(control, wave_run::Act::Abort, action).await,
+        WaveCommand::Redrive { name, states, by } => wave_run::redrive(control, name, by, states).await,
+        WaveCommand::Status { name, watch } => wave_run::status(control, name, *watch, args.format).await,
     }
 }

@@ -11,6 +11,7 @@ mod model;
 mod system;
 mod validate;
 mod verification;
+mod waves;
 mod workers;
 
 #[cfg(test)]
@@ -23,4 +24,5 @@ pub use model::{ApiConfig, ApiToken, DatabaseConfig, HttpConfig, HubConfig, Role
 pub use system::{AdapterKind, SystemConfig};
 pub use validate::MIN_TOKEN_LEN;
 pub use verification::VerificationConfig;
+pub use waves::{AutoPauseConfig, FeedConfig, FeedOverrides, WavesConfig};
 pub use workers::WorkersConfig;

@@ -11,6 +11,7 @@ use switchyard_dependency_map::DependencyMap;
 
 use super::delivery::{CircuitConfig, DeliveryConfig};
 use super::system::SystemConfig;
+use super::waves::WavesConfig;
 use super::workers::WorkersConfig;
 
 /// The whole hub configuration. Every key is optional; a missing key takes the default named
@@ -36,6 +37,8 @@ pub struct HubConfig {
     pub circuit: CircuitConfig,
     /// This process's delivery workers, leases, sweeper and queue.
     pub workers: WorkersConfig,
+    /// Running migration waves: feeding, auto-pause rules, notifications.
+    pub waves: WavesConfig,
     /// Per-system adapter settings and overrides, by the dependency map's system id.
     /// Default: none (every system on the map runs on the defaults, see `routing`).
     pub systems: BTreeMap<SystemId, SystemConfig>,
@@ -54,6 +57,7 @@ impl Default for HubConfig {
             delivery: DeliveryConfig::default(),
             circuit: CircuitConfig::default(),
             workers: WorkersConfig::default(),
+            waves: WavesConfig::default(),
             systems: BTreeMap::new(),
         }
     }

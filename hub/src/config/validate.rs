@@ -40,6 +40,9 @@ pub fn validate(config: &HubConfig) -> Vec<ConfigProblem> {
     for (key, rule) in config.workers.problems() {
         problem(key.to_owned(), rule);
     }
+    for (key, rule) in config.waves.problems() {
+        problem(key, rule);
+    }
     check_delivery("delivery", &config.delivery, &mut problem);
     check_circuit("circuit", &config.circuit, &mut problem);
     for (id, system) in &config.systems {

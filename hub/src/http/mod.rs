@@ -17,6 +17,8 @@
 //! | `POST /v1/dead-letters/redrive` | `ops` | `dead_letters.rs` |
 //! | `GET /v1/systems` | `viewer` or `ops` | `systems.rs` |
 //! | `GET /metrics` (Prometheus text) | `viewer` or `ops` | `metrics.rs` |
+//! | `GET /v1/waves/{name}` | `viewer` or `ops` | `waves.rs` |
+//! | `POST /v1/waves/{name}/start`, `/pause`, `/resume`, `/abort`, `/redrive` | `ops` | `waves.rs` |
 //! | `GET /openapi.json` | open | [`openapi`] |
 //!
 //! The OpenAPI document is the contract: generated from the handlers, golden-tested against
@@ -53,6 +55,7 @@ mod state;
 mod systems;
 mod trace;
 pub mod validated_json;
+mod waves;
 
 use axum::Router;
 use axum::extract::Request;
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dead_letters::router(state.tokens()))
         .merge(systems::router(state.tokens()))
         .merge(metrics::router(state.tokens()))
+        .merge(waves::router(state.tokens()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(request_id::assign_request_id))

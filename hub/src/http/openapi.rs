@@ -12,14 +12,14 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 use super::problem::{PROBLEM_CONTENT_TYPE, Problem};
-use super::{dead_letters, deliveries, events, health, metrics, query, systems, trace};
+use super::{dead_letters, deliveries, events, health, metrics, query, systems, trace, waves};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Switchyard hub",
         description = "Ingest of CloudEvents and the operations API of the Switchyard hub: \
-            deliveries, traces, dead letters, systems and metrics.\n\n\
+            deliveries, traces, dead letters, systems, metrics and migration waves.\n\n\
             Every route but the probes and this document needs `Authorization: Bearer <token>` \
             with one of the roles its security requirement lists (roles are the requirement's \
             scopes). With no tokens configured the hub is in local mode, listens on loopback \
@@ -40,6 +40,12 @@ use super::{dead_letters, deliveries, events, health, metrics, query, systems, t
         dead_letters::redrive,
         systems::systems,
         metrics::metrics,
+        waves::status,
+        waves::start,
+        waves::pause,
+        waves::resume,
+        waves::abort,
+        waves::redrive,
         serve_openapi,
     ),
     components(schemas(Problem, query::InvalidParam)),
@@ -52,6 +58,7 @@ use super::{dead_letters, deliveries, events, health, metrics, query, systems, t
         (name = "dead-letters", description = "Deliveries out of attempts, and sending them again."),
         (name = "systems", description = "Routed downstream systems and their circuits."),
         (name = "metrics", description = "Prometheus metrics."),
+        (name = "waves", description = "Migration waves: progress, start, pause, resume, abort, redrive."),
         (name = "meta", description = "This document."),
     ),
 )]

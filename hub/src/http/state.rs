@@ -12,6 +12,7 @@ use super::systems::SystemStatus;
 use crate::ingest::EventSink;
 use crate::metrics::HubMetrics;
 use crate::store::Store;
+use crate::waves::WaveControl;
 
 /// Largest request body `POST /v1/events` reads, unless configured otherwise: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -25,11 +26,13 @@ pub struct AppState {
     body_limit: usize,
     /// The ops routes' state; without it they answer `503 ops.unavailable`.
     ops: Option<Arc<Ops>>,
+    /// The wave routes' state; without it they answer `503 waves.unavailable`.
+    waves: Option<WaveControl>,
 }
 
 impl AppState {
     pub fn new(catalog: Arc<Catalog>, sink: Arc<dyn EventSink>, tokens: ApiTokens) -> Self {
-        Self { catalog, sink, tokens, body_limit: DEFAULT_BODY_LIMIT, ops: None }
+        Self { catalog, sink, tokens, body_limit: DEFAULT_BODY_LIMIT, ops: None, waves: None }
     }
 
     /// Enables the ops routes (deliveries, trace, dead letters, systems, metrics) on this
@@ -39,6 +42,16 @@ impl AppState {
     pub fn with_ops(mut self, store: Store, metrics: HubMetrics, systems: Vec<SystemStatus>) -> Self {
         self.ops = Some(Arc::new(Ops { store, metrics, systems }));
         self
+    }
+
+    /// Enables the wave routes (status and actions) on this control.
+    pub fn with_waves(mut self, waves: WaveControl) -> Self {
+        self.waves = Some(waves);
+        self
+    }
+
+    pub(crate) fn waves(&self) -> Option<&WaveControl> {
+        self.waves.as_ref()
     }
 
     /// Sets the largest body (in bytes) accepted on ingest; larger ones get `413`.
@@ -75,6 +88,7 @@ impl fmt::Debug for AppState {
             .field("local_mode", &self.tokens.is_local_mode())
             .field("body_limit", &self.body_limit)
             .field("ops", &self.ops.is_some())
+            .field("waves", &self.waves.is_some())
             .finish_non_exhaustive()
     }
 }

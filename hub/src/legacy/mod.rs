@@ -9,5 +9,5 @@ mod release;
 mod report;
 
 pub use import::{ImportError, ROWS_PER_BATCH, import_export};
-pub use release::release_users;
+pub use release::{release_users, release_wave_users};
 pub use report::{ImportReport, ImportTally, PLACES_PER_REASON, QuarantineGroup};

@@ -14,7 +14,17 @@ pub async fn release_users(
     routes: &Routes,
     legacy_ids: &[String],
 ) -> Result<ReleaseReport, StoreError> {
-    store.release_staged(legacy_ids, |staged| routes_of(routes, staged)).await
+    store.release_staged(legacy_ids, None, |staged| routes_of(routes, staged)).await
+}
+
+/// As [`release_users`], for users of `wave`: their deliveries carry the wave's name.
+pub async fn release_wave_users(
+    store: &Store,
+    routes: &Routes,
+    wave: &str,
+    legacy_ids: &[String],
+) -> Result<ReleaseReport, StoreError> {
+    store.release_staged(legacy_ids, Some(wave), |staged| routes_of(routes, staged)).await
 }
 
 /// The routes of a staged event. It was valid when staged, so its envelope rebuilds; should it

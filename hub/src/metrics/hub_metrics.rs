@@ -67,6 +67,8 @@ pub(super) struct Inner {
     api_usage: Family<UsageLabels, Gauge>,
     /// The latest snapshot per system, for `GET /v1/systems`.
     circuits: Mutex<BTreeMap<String, CircuitSnapshot>>,
+    /// The latest API usage per system, for the waves' budget rule.
+    usages: Mutex<BTreeMap<String, switchyard_adapters::ApiUsage>>,
 }
 
 impl Default for HubMetrics {
@@ -165,6 +167,7 @@ impl HubMetrics {
             queue_jobs,
             api_usage,
             circuits: Mutex::default(),
+            usages: Mutex::default(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -183,6 +186,17 @@ impl HubMetrics {
     pub fn outcomes(&self, system: &str, kind: OutcomeKind, count: u64) {
         let labels = OutcomeLabels { system: system.to_owned(), outcome: kind.as_str() };
         self.inner.outcomes.get_or_create(&labels).inc_by(count);
+    }
+
+    /// Attempt outcomes of `kind` recorded for `system` since the hub started.
+    pub fn outcome_total(&self, system: &str, kind: OutcomeKind) -> u64 {
+        let labels = OutcomeLabels { system: system.to_owned(), outcome: kind.as_str() };
+        self.inner.outcomes.get(&labels).map_or(0, |counter| counter.get())
+    }
+
+    /// The API usage `system`'s adapter last reported, if it reports one.
+    pub fn latest_api_usage(&self, system: &str) -> Option<switchyard_adapters::ApiUsage> {
+        self.inner.usages.lock().unwrap_or_else(PoisonError::into_inner).get(system).copied()
     }
 
     /// Items an adapter's own limit held back unsent (no attempt spent).
@@ -224,6 +238,7 @@ impl HubMetrics {
 
     /// The API allowance an adapter reported after a call.
     pub fn api_usage(&self, system: &str, usage: &switchyard_adapters::ApiUsage) {
+        self.inner.usages.lock().unwrap_or_else(PoisonError::into_inner).insert(system.to_owned(), *usage);
         let gauges = [
             ("org_used", usage.org_used),
             ("org_limit", usage.org_limit),

@@ -1,6 +1,6 @@
 //! `switchyard serve`: loads configuration, catalog and map, builds the routes (refusing to
 //! start on any routing error), opens the ledger and the queue, and runs the HTTP API, the
-//! delivery workers and the sweeper until SIGTERM or Ctrl-C.
+//! delivery workers, the sweeper and the wave driver until SIGTERM or Ctrl-C.
 //!
 //! Stopping is graceful: the API stops accepting and finishes in-flight requests, the workers
 //! finish their batches (up to `workers.shutdown_timeout`), and whatever this process still
@@ -29,6 +29,7 @@ use crate::metrics::HubMetrics;
 use crate::queue::JobQueue;
 use crate::routing::Routes;
 use crate::store::Store;
+use crate::waves::{WaveControl, WaveDriver};
 
 /// Why the hub did not start; each names what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -95,10 +96,20 @@ pub async fn serve_until(
         .with_stale_after(config.workers.lease.get() * 2);
     let waker = Waker::new(queue.clone(), &lanes);
     let systems = SystemStatus::from_routes(&routes);
-    let sink = LedgerSink::new(store.clone(), Arc::new(routes)).with_waker(waker);
-    let state = AppState::new(Arc::new(catalog), Arc::new(sink), tokens)
+    let routes = Arc::new(routes);
+    let catalog = Arc::new(catalog);
+    let sink = LedgerSink::new(store.clone(), Arc::clone(&routes)).with_waker(waker.clone());
+    let waves = WaveControl::new(
+        store.clone(),
+        Arc::clone(&catalog),
+        Arc::new(map),
+        Ok(routes),
+        config.waves.replay_max_age.get(),
+    );
+    let state = AppState::new(catalog, Arc::new(sink), tokens)
         .with_body_limit(config.http.body_limit_bytes)
-        .with_ops(store.clone(), metrics.clone(), systems);
+        .with_ops(store.clone(), metrics.clone(), systems)
+        .with_waves(waves.clone());
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -109,11 +120,27 @@ pub async fn serve_until(
         shutdown.await;
         let _ = stop.send(true);
     });
+    // The wave driver runs beside the workers: a hub that delivers also feeds waves.
+    let driver = config.workers.enabled.then(|| {
+        let owner = format!("waves-{}-{}", std::process::id(), ulid::Ulid::generate());
+        let driver = WaveDriver::new(
+            waves,
+            metrics.clone(),
+            Some(waker),
+            config.waves.clone(),
+            owner,
+            stopping.clone(),
+        );
+        tokio::spawn(driver.run())
+    });
     let workers =
         DeliveryWorkers::start(&config, store.clone(), queue.clone(), lanes, metrics, stopping.clone());
     mode.announce(addr);
     on_listening(addr);
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(stopped(stopping)).await;
+    if let Some(driver) = driver {
+        let _ = driver.await;
+    }
     workers.stop().await;
     queue.close().await;
     store.close().await;

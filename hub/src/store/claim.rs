@@ -164,7 +164,8 @@ impl Store {
         on_backend!(self, |pool, Db, begin| {
             let released = sqlx::query(
                 "UPDATE deliveries \
-                 SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                 SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
+                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
                      lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_until < $1",
             )

@@ -20,11 +20,23 @@ impl Store {
     /// recorded (or appears earlier in `events`) is acknowledged as a duplicate and adds
     /// nothing. Receipts come back in input order.
     pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<Receipt>, StoreError> {
+        self.insert_events_for(events, None).await
+    }
+
+    /// As [`Store::insert_events`]; with a `wave`, the deliveries carry its name and are
+    /// `held` unless the wave is running, decided in the same transaction as a pause (which
+    /// holds the wave's queued deliveries): a release racing a pause never leaves deliveries
+    /// out for the workers.
+    pub async fn insert_events_for(
+        &self,
+        events: &[NewEvent],
+        wave: Option<&str>,
+    ) -> Result<Vec<Receipt>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         let now = Utc::now();
-        let pending = DeliveryState::Pending.as_str();
+        let mut initial = DeliveryState::Pending.as_str();
         let mut seen = HashSet::new();
         let first_seen: Vec<bool> = events
             .iter()
@@ -35,6 +47,23 @@ impl Store {
 
         on_backend!(self, |pool, Db, begin| {
             let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
+            if let Some(wave) = wave {
+                // PostgreSQL: lock the wave's row, so a pause commits before or after this.
+                // SQLite: `BEGIN IMMEDIATE` already serializes the two.
+                let sql = if self.backend() == super::Backend::Postgres {
+                    "SELECT state FROM waves WHERE name = $1 FOR UPDATE"
+                } else {
+                    "SELECT state FROM waves WHERE name = $1"
+                };
+                let state: Option<(String,)> = sqlx::query_as(sql)
+                    .bind(wave)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OPERATION))?;
+                if state.is_none_or(|(state,)| state != "running") {
+                    initial = DeliveryState::Held.as_str();
+                }
+            }
 
             let mut inserted: HashMap<(String, String), i64> = HashMap::new();
             for chunk in candidates.chunks(EVENTS_PER_STATEMENT) {
@@ -85,17 +114,18 @@ impl Store {
             for chunk in deliveries.chunks(DELIVERIES_PER_STATEMENT) {
                 let mut insert = QueryBuilder::<Db>::new(
                     "INSERT INTO deliveries \
-                     (id, event_row, system, mapping, state, next_attempt_at, created_at, updated_at) ",
+                     (id, event_row, system, mapping, state, next_attempt_at, created_at, updated_at, wave) ",
                 );
                 insert.push_values(chunk, |mut row, (id, event_row, route)| {
                     row.push_bind(id)
                         .push_bind(*event_row)
                         .push_bind(&route.system)
                         .push_bind(&route.mapping)
-                        .push_bind(pending)
+                        .push_bind(initial)
                         .push_bind(now)
                         .push_bind(now)
-                        .push_bind(now);
+                        .push_bind(now)
+                        .push_bind(wave);
                 });
                 insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
             }

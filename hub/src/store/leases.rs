@@ -25,7 +25,8 @@ impl Store {
             for deferral in deferrals {
                 let updated = sqlx::query(
                     "UPDATE deliveries \
-                     SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                     SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
+                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
                          next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
                      WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4",
                 )
@@ -58,7 +59,8 @@ impl Store {
         on_backend!(self, |pool, Db, begin| {
             let released = sqlx::query(
                 "UPDATE deliveries \
-                 SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+                 SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
+                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
                      lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_owner LIKE $2 ESCAPE '\\'",
             )

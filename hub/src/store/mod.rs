@@ -70,6 +70,7 @@ mod submissions;
 mod trace;
 mod verifications;
 mod views;
+mod wave_run;
 mod waves;
 
 pub use error::StoreError;
@@ -85,6 +86,9 @@ pub use staging::{ImportBatch, ImportRun, QuarantineEntry, StageReport, StagedUs
 pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
+};
+pub use wave_run::{
+    HoldChange, QUEUED_STATES, TransitionError, UNSETTLED_STATES, WaveCount, WaveRun, WaveTransition,
 };
 pub use waves::{CohortFilter, PlanError, Signoff, WaveAction, WaveRow};
 

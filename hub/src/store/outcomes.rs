@@ -55,7 +55,10 @@ impl Store {
                         .push_bind(record.verify.map(|window| window.deadline));
                 });
                 update.push(
-                    ") UPDATE deliveries SET state = v.state, attempts = deliveries.attempts + 1, \
+                    // A paused or aborted wave's delivery to be retried is held instead.
+                    ") UPDATE deliveries SET state = CASE WHEN v.state = 'pending' AND deliveries.wave IS NOT NULL \
+                     AND deliveries.wave NOT IN (SELECT name FROM waves WHERE state = 'running') THEN 'held' \
+                     ELSE v.state END, attempts = deliveries.attempts + 1, \
                      next_attempt_at = COALESCE(v.next_at, deliveries.next_attempt_at), \
                      lease_owner = NULL, lease_until = NULL, last_reason = v.reason, \
                      downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), \

@@ -39,9 +39,13 @@ impl Store {
     /// deliveries `routes` chooses for it (as ingest routes a live event), in staging order
     /// (a user's `user.migrated` before its enrollments), and marks them released. Events
     /// already released are left alone, so releasing twice releases once.
+    ///
+    /// With a `wave`, the deliveries of those events carry its name (a wave holds and counts
+    /// its own deliveries by it), and are held if the wave is not running by then.
     pub async fn release_staged(
         &self,
         legacy_ids: &[String],
+        wave: Option<&str>,
         routes: impl Fn(&NewEvent) -> Vec<Route>,
     ) -> Result<ReleaseReport, StoreError> {
         let mut report = ReleaseReport::default();
@@ -58,7 +62,7 @@ impl Store {
                     event
                 })
                 .collect();
-            let receipts = self.insert_events(&events).await?;
+            let receipts = self.insert_events_for(&events, wave).await?;
             report.released += receipts.len() as u64;
             report.already_recorded += receipts.iter().filter(|receipt| receipt.duplicate).count() as u64;
             report.deliveries +=

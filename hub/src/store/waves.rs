@@ -47,11 +47,12 @@ pub struct Signoff {
 }
 
 /// One action on a wave.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct WaveAction {
     pub action: String,
     pub actor: String,
     pub reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub evidence: Option<Value>,
     pub at: DateTime<Utc>,
 }

@@ -4,3 +4,4 @@ pub mod files;
 pub mod hub;
 pub mod ledger;
 pub mod salesforce;
+pub mod waves;
