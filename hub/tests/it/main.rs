@@ -22,5 +22,6 @@ mod serve;
 mod store;
 mod submitted;
 mod support;
+mod wave_cli;
 mod wave_run;
 mod waves;

@@ -2,58 +2,13 @@
 //! graceful shutdown on SIGTERM, and the ledger holding every accepted event with one pending
 //! delivery per routed system.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 use switchyard::store::{DeliveryState, Store};
 
-/// A running hub; killed if the test fails before stopping it.
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Hub {
-    fn start(data_dir: &Path, extra: &[&str]) -> Result<Hub, String> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(extra)
-            .stdout(Stdio::piped())
-            // A file, not a pipe: nobody reads a pipe while the hub runs, and a full one would
-            // block its logging.
-            .stderr(std::fs::File::create(data_dir.join("hub.log")).expect("log file"))
-            .spawn()
-            .expect("spawn switchyard serve");
-        // The first stdout line says where it listens; no line means it refused to start.
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
-        match line.trim().strip_prefix("switchyard listening on ") {
-            Some(url) => Ok(Hub { url: url.to_owned(), child }),
-            None => {
-                let output = child.wait_with_output().expect("wait");
-                let logs = std::fs::read_to_string(data_dir.join("hub.log")).unwrap_or_default();
-                Err(format!("exit {:?}: {logs}", output.status.code()))
-            }
-        }
-    }
-
-    /// SIGTERM, then wait: a graceful stop exits 0.
-    fn stop(mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
-        self.child.wait().expect("wait").code()
-    }
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
+use crate::support::process::Hub;
 
 fn fixture_events(system: &str, mapping: &str) -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,5 +3,6 @@
 pub mod files;
 pub mod hub;
 pub mod ledger;
+pub mod process;
 pub mod salesforce;
 pub mod waves;
