@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod demo;
 pub mod http;
 pub mod ingest;
 pub mod legacy;

@@ -18,6 +18,7 @@
 
 mod child;
 mod import;
+mod migration;
 mod noop;
 mod run;
 mod salesforce;
@@ -25,6 +26,7 @@ mod traffic;
 
 pub use child::{ChildError, ChildHub, peak_rss_mib};
 pub use import::{ImportBenchOptions, ImportFigures, run_import};
+pub use migration::{MigrationBenchOptions, MigrationFigures, run_migration};
 pub use noop::NoopFigures;
 pub use run::{BacklogFigures, BenchError, BenchOptions, BenchReport, EndToEndFigures, run};
 pub use salesforce::{

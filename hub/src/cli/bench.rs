@@ -7,8 +7,9 @@ use clap::Args;
 use super::Outcome;
 use super::output::{Format, print_error_chain, print_json, runtime};
 use crate::bench::{
-    BenchError, BenchOptions, BenchReport, HubRun, ImportBenchOptions, ImportFigures, SalesforceBenchOptions,
-    SalesforceReport, run, run_import, run_salesforce,
+    BenchError, BenchOptions, BenchReport, HubRun, ImportBenchOptions, ImportFigures, MigrationBenchOptions,
+    MigrationFigures, SalesforceBenchOptions, SalesforceReport, run, run_import, run_migration,
+    run_salesforce,
 };
 
 /// What `switchyard bench` measures.
@@ -21,11 +22,14 @@ pub enum Scenario {
     Salesforce,
     /// A generated legacy export imported into a fresh store (`switchyard legacy import`).
     Import,
+    /// A whole migration: import, two waves through a `serve` child to the Salesforce
+    /// simulator and an LMS receiver, reconciliation.
+    Migration,
 }
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// `hub` (default), `salesforce` or `import`.
+    /// `hub` (default), `salesforce`, `import` or `migration`.
     #[arg(value_enum, default_value_t)]
     scenario: Scenario,
     /// salesforce: learners (a Contact and an Enrollment__c each) of the main run.
@@ -37,7 +41,7 @@ pub struct BenchArgs {
     /// salesforce: the hub's delivery concurrency (steps at once) for Salesforce.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
-    /// import: users in the generated export.
+    /// import, migration: users in the generated export.
     #[arg(long, default_value_t = 400_000)]
     users: u64,
     /// import: the generator's seed.
@@ -105,6 +109,16 @@ pub fn run_bench(args: BenchArgs) -> Outcome {
         };
         let result = runtime.block_on(run_import(&options, |step| eprintln!("bench: {step}")));
         return finish(result, args.format, print_import);
+    }
+    if args.scenario == Scenario::Migration {
+        let options = MigrationBenchOptions {
+            users: args.users,
+            seed: args.seed,
+            edge_share: args.edge_share,
+            work_dir: options.work_dir.clone(),
+        };
+        let result = runtime.block_on(run_migration(&options, |step| eprintln!("bench: {step}")));
+        return finish(result, args.format, print_migration);
     }
     if args.scenario == Scenario::Salesforce {
         let options = SalesforceBenchOptions {
@@ -237,4 +251,36 @@ fn print_salesforce(report: &SalesforceReport) {
             latency.run.seconds / latency.floor_seconds
         );
     }
+}
+
+fn print_migration(figures: &MigrationFigures) {
+    println!(
+        "migration of {} users ({} customers exported): import {:.1} s (peak RSS {}), waves {:.1} s, wall {:.1} s",
+        figures.users,
+        figures.customers_exported,
+        figures.import_seconds,
+        mib(figures.import_peak_rss_mib),
+        figures.waves_seconds,
+        figures.wall_seconds
+    );
+    let records: Vec<String> = figures.records.iter().map(|(system, n)| format!("{n} to {system}")).collect();
+    println!("  records settled: {} ({:.0} records/s)", records.join(", "), figures.records_per_second);
+    println!(
+        "  Salesforce API calls: {} (minimum {}); LMS requests: {} (minimum {})",
+        figures.salesforce_api_calls,
+        figures.salesforce_minimum_calls,
+        figures.lms_requests,
+        figures.lms_minimum_requests
+    );
+    println!(
+        "  hub (serve child) peak RSS {}; {} users in waves, {} accounts quarantined whole, {} unaccounted",
+        mib(figures.hub_peak_rss_mib),
+        figures.users_in_waves,
+        figures.quarantined_accounts,
+        figures.unaccounted
+    );
+}
+
+fn mib(value: Option<f64>) -> String {
+    value.map_or_else(|| "unknown".to_owned(), |mib| format!("{mib:.0} MiB"))
 }

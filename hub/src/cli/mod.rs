@@ -3,6 +3,7 @@
 
 mod bench;
 mod contracts;
+mod demo;
 mod ledger;
 mod legacy;
 mod map;
@@ -30,6 +31,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole migration story on embedded defaults, narrated: import, gated waves, a
+    /// CRM flow change caught live, the fix, and the reconciliation.
+    Demo(demo::DemoArgs),
     /// Event and target contracts, mappings, compatibility and contract tests.
     Contracts(contracts::ContractsArgs),
     /// Run the hub: the HTTP API, the delivery workers and the sweeper, on the ledger.
@@ -73,6 +77,7 @@ impl From<Outcome> for ExitCode {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Contracts(args) => contracts::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run_bench(args),

@@ -56,8 +56,13 @@ pub fn run(args: ServeArgs) -> Outcome {
 
 /// Structured logs on stderr; `SWITCHYARD_LOG` sets the filter (default `info`).
 fn init_logging() {
+    init_logging_at("info");
+}
+
+/// As `init_logging`, with another default filter (the demo keeps its narration clear).
+pub(super) fn init_logging_at(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

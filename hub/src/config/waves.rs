@@ -15,7 +15,7 @@ use super::duration::HumanDuration;
 /// tick = "500ms"              # how often a hub feeds its waves and checks the rules
 /// replay_max_age = "24h"      # the replay gate's evidence must be this recent
 /// ops_webhook = "https://ops.example.com/hooks/switchyard"   # optional: pauses are POSTed here
-/// feed = { rate = 2000, in_flight = 4000 }    # records per second and records queued, per system
+/// feed = { rate = 2000, in_flight = 4000, ramp = "60s", ramp_from = 0.05 }  # per system
 ///
 /// [waves.systems.salesforce]  # a system's own feed settings
 /// rate = 500
@@ -59,23 +59,42 @@ impl Default for WavesConfig {
 }
 
 /// How fast a wave's records go to one system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeedConfig {
-    /// Records per second released for the system. Default 2000.
+    /// Records per second released for the system, once ramped up. Default 2000.
     pub rate: u32,
     /// Records of the wave queued or in flight for the system, at most; feeding waits below
     /// it. Default 4000.
     pub in_flight: u32,
+    /// After a start or a resume the rate ramps up linearly from `ramp_from` of `rate` to
+    /// all of it over this long, as a canary does: a downstream that breaks is found after
+    /// few records. Default `"60s"`; `"0s"` feeds at `rate` at once.
+    pub ramp: HumanDuration,
+    /// Default 0.05.
+    pub ramp_from: f64,
 }
 
 impl Default for FeedConfig {
     fn default() -> Self {
-        Self { rate: 2_000, in_flight: 4_000 }
+        Self { rate: 2_000, in_flight: 4_000, ramp: HumanDuration::from_secs(60), ramp_from: 0.05 }
     }
 }
 
-/// `[waves.systems.<id>]`: a system's feed settings over `[waves.feed]`.
+impl FeedConfig {
+    /// The rate `elapsed` after the wave (re)started running.
+    pub fn rate_after(&self, elapsed: std::time::Duration) -> u32 {
+        let ramp = self.ramp.get();
+        if ramp.is_zero() || elapsed >= ramp {
+            return self.rate;
+        }
+        let share = self.ramp_from + (1.0 - self.ramp_from) * elapsed.as_secs_f64() / ramp.as_secs_f64();
+        ((f64::from(self.rate) * share).round() as u32).max(1)
+    }
+}
+
+/// `[waves.systems.<id>]`: a system's feed settings over `[waves.feed]` (the ramp is the
+/// wave's, not a system's).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeedOverrides {
@@ -125,6 +144,7 @@ impl WavesConfig {
         FeedConfig {
             rate: overrides.rate.unwrap_or(self.feed.rate),
             in_flight: overrides.in_flight.unwrap_or(self.feed.in_flight),
+            ..self.feed
         }
     }
 
@@ -143,6 +163,9 @@ impl WavesConfig {
             if feed.in_flight == 0 {
                 problems.push((format!("{key}.in_flight"), "must be greater than zero"));
             }
+            if !(feed.ramp_from > 0.0 && feed.ramp_from <= 1.0) {
+                problems.push((format!("{key}.ramp_from"), "must be more than 0 and at most 1"));
+            }
         }
         let rules = &self.auto_pause;
         if !(0.0..=1.0).contains(&rules.failure_rate) {
@@ -155,5 +178,26 @@ impl WavesConfig {
             problems.push(("waves.auto_pause.failure_window".to_owned(), "must be greater than zero"));
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_ramps_up_linearly_then_holds() {
+        let feed = FeedConfig {
+            rate: 1000,
+            ramp: HumanDuration::from_secs(10),
+            ramp_from: 0.1,
+            ..FeedConfig::default()
+        };
+        assert_eq!(feed.rate_after(std::time::Duration::ZERO), 100);
+        assert_eq!(feed.rate_after(std::time::Duration::from_secs(5)), 550);
+        assert_eq!(feed.rate_after(std::time::Duration::from_secs(10)), 1000);
+        assert_eq!(feed.rate_after(std::time::Duration::from_secs(60)), 1000);
+        let flat = FeedConfig { ramp: HumanDuration::from_secs(0), ..feed };
+        assert_eq!(flat.rate_after(std::time::Duration::ZERO), 1000);
     }
 }

@@ -6,6 +6,7 @@
 //! finish their batches (up to `workers.shutdown_timeout`), and whatever this process still
 //! holds under a lease is handed back to `pending` without spending an attempt.
 
+mod in_process;
 mod ledger_sink;
 mod workers;
 
@@ -19,6 +20,7 @@ use switchyard_dependency_map::DependencyMap;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use in_process::InProcessHub;
 pub use ledger_sink::{LedgerSink, ledger_event};
 use workers::DeliveryWorkers;
 

@@ -70,6 +70,7 @@ mod submissions;
 mod trace;
 mod verifications;
 mod views;
+mod wave_report;
 mod wave_run;
 mod waves;
 
@@ -87,6 +88,7 @@ pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
 };
+pub use wave_report::{SystemDeliveries, WaveUserDeliveries, WholeAccountQuarantine};
 pub use wave_run::{
     HoldChange, QUEUED_STATES, TransitionError, UNSETTLED_STATES, WaveCount, WaveRun, WaveTransition,
 };

@@ -4,8 +4,9 @@
 //! - A running wave is checked against the auto-pause rules, system by system; the first rule
 //!   that fires pauses it (recorded with its evidence) and the system's owners are told.
 //! - Otherwise it is fed: the next users in legacy id order are released into the ledger,
-//!   as many as each system's in-flight cap has room for, at each system's rate
-//!   (a governor limiter per system, counted in the records the plan expects per user). One
+//!   as many as each system's in-flight cap has room for, at each system's rate (a governor
+//!   limiter per wave and system, counted in the records the plan expects per user), ramped
+//!   up after each start or resume as a canary is. One
 //!   hub feeds a wave at a time, under a lease on the wave's row; the cursor is written after
 //!   each release, and releasing is idempotent, so a hub that dies mid-wave loses nothing and
 //!   doubles nothing: the next feeder releases from the cursor on.
@@ -76,7 +77,10 @@ pub struct WaveDriver {
     notifier: Notifier,
     windows: BTreeMap<String, FailureWindow>,
     circuit_not_closed_since: BTreeMap<String, DateTime<Utc>>,
-    limiters: BTreeMap<String, DefaultDirectRateLimiter>,
+    /// Per (wave, system): the limiter and the rate it was built for (the ramp changes it).
+    limiters: BTreeMap<(String, String), (u32, DefaultDirectRateLimiter)>,
+    /// Since when each running wave has been running, as this driver saw it (the ramp).
+    running_since: BTreeMap<String, Instant>,
     /// Records per user each system gets, per wave (from its plan).
     ratios: BTreeMap<String, BTreeMap<String, f64>>,
     /// Each wave's state at the last tick: a wave seen running again was resumed.
@@ -114,6 +118,7 @@ impl WaveDriver {
             windows: BTreeMap::new(),
             circuit_not_closed_since: BTreeMap::new(),
             limiters: BTreeMap::new(),
+            running_since: BTreeMap::new(),
             ratios: BTreeMap::new(),
             last_state: BTreeMap::new(),
             stopping,
@@ -156,8 +161,15 @@ impl WaveDriver {
             let resumed = self.last_state.get(&run.name).is_some_and(|state| state != "running");
             self.last_state.insert(run.name.clone(), run.state.clone());
             match run.state.as_str() {
-                "running" => self.drive(&run, resumed).await?,
+                "running" => {
+                    if resumed {
+                        self.running_since.remove(&run.name);
+                    }
+                    self.running_since.entry(run.name.clone()).or_insert_with(Instant::now);
+                    self.drive(&run, resumed).await?;
+                }
                 _ => {
+                    self.running_since.remove(&run.name);
                     self.control.store().hold_wave_deliveries(&run.name).await?;
                 }
             }
@@ -290,6 +302,7 @@ impl WaveDriver {
         let mut cursor = run.cursor.clone();
         let mut fed = run.fed_users;
         let store = self.control.store().clone();
+        let running_for = self.running_since.get(&run.name).map(Instant::elapsed).unwrap_or_default();
         while fed < run.users && started.elapsed() < self.config.tick.get() && !self.stopping() {
             let outstanding = store.wave_counts(&run.name, Some(&IN_FLIGHT_STATES)).await?;
             let mut users = USERS_PER_ROUND.min(u32::try_from(run.users - fed).unwrap_or(u32::MAX));
@@ -298,7 +311,8 @@ impl WaveDriver {
                 let queued: i64 = outstanding.iter().filter(|c| &c.system == system).map(|c| c.count).sum();
                 let room = (i64::from(feed.in_flight) - queued).max(0) as f64;
                 let by_room = (room / ratio).floor() as u32;
-                let by_rate = ((f64::from(feed.rate) / ratio).floor() as u32).max(1);
+                let by_rate =
+                    ((f64::from(burst(feed.rate_after(running_for))) / ratio).floor() as u32).max(1);
                 users = users.min(by_room).min(by_rate);
             }
             if users == 0 {
@@ -307,12 +321,16 @@ impl WaveDriver {
             let ids = store.wave_users_after(&run.name, cursor.as_deref(), users).await?;
             let Some(last) = ids.last().cloned() else { break };
             for (system, ratio) in ratios.iter().filter(|(_, ratio)| **ratio > 0.0) {
-                let feed = self.config.feed_for(system);
-                let records = ((ids.len() as f64 * ratio).ceil() as u32).clamp(1, feed.rate);
-                let limiter = self.limiters.entry(system.clone()).or_insert_with(|| limiter(feed.rate));
+                let rate = self.config.feed_for(system).rate_after(running_for);
+                let records = ((ids.len() as f64 * ratio).ceil() as u32).clamp(1, burst(rate));
+                let key = (run.name.clone(), system.clone());
+                let entry = self.limiters.entry(key).or_insert_with(|| (rate, limiter(rate)));
+                if entry.0 != rate {
+                    *entry = (rate, limiter(rate));
+                }
                 let Some(records) = NonZeroU32::new(records) else { continue };
-                // Within the burst (the rate), so this waits for tokens and never refuses.
-                let _ = limiter.until_n_ready(records).await;
+                // Within the burst, so this waits for tokens and never refuses.
+                let _ = entry.1.until_n_ready(records).await;
             }
             // Paused or aborted meanwhile (while waiting for the rate): stop. A release that
             // races the pause all the same is held (see `Store::insert_events_for`).
@@ -368,9 +386,16 @@ impl WaveDriver {
     }
 }
 
+/// Records released at once at most: a fifth of a second's worth, so a ramp's steps and a
+/// pause take effect quickly.
+fn burst(rate: u32) -> u32 {
+    (rate / 5).max(1)
+}
+
 fn limiter(rate: u32) -> DefaultDirectRateLimiter {
-    let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
-    RateLimiter::direct(Quota::per_second(rate).allow_burst(rate))
+    let per_second = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst(rate)).unwrap_or(NonZeroU32::MIN);
+    RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst))
 }
 
 #[cfg(test)]

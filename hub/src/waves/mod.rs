@@ -10,7 +10,10 @@ mod driver;
 mod gate;
 mod notify;
 mod plan;
+mod report;
+mod report_render;
 mod rules;
+mod standing;
 mod status;
 
 pub use cohort::{CohortError, parse_cohort};
@@ -19,5 +22,10 @@ pub use driver::{DRIVER_ACTOR, WaveDriver};
 pub use gate::{GateReport, GateResult, evaluate};
 pub use notify::{Notifier, OwnerNotice, PauseNotice};
 pub use plan::{GATES, SystemPlan, WavePlan, plan_of};
+pub use report::{
+    ReportBuilder, STATUSES, StateCounts, SystemTotals, Totals, WaveReport, reconcile, report_of,
+};
+pub use report_render::ReportFormat;
 pub use rules::{Firing, RULES, SystemObservation, first_firing};
+pub use standing::{ReportState, SystemStanding, UserReport};
 pub use status::{SystemProgress, WaveStatus};

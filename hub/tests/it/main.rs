@@ -2,6 +2,7 @@
 
 mod contracts_cli;
 mod delivery;
+mod demo;
 mod ingest;
 mod ledger_upgrade;
 mod legacy_cli;

@@ -41,7 +41,7 @@ async fn the_cli_starts_pauses_and_resumes_a_wave_that_a_hub_process_feeds() {
     let simulator =
         SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), OrgConfig::e_learning()).await.unwrap();
     let receiver = receiver().await;
-    let toml = systems_toml(&simulator, &receiver, "[waves.feed]\nrate = 40\n");
+    let toml = systems_toml(&simulator, &receiver, "[waves.feed]\nrate = 40\nramp = \"0s\"\n");
     let config = dir.path().join("switchyard.toml");
     std::fs::write(&config, &toml).unwrap();
     let store = open_ledger(&config_in(dir.path(), &toml)).await.unwrap();
@@ -95,7 +95,7 @@ async fn a_hub_killed_mid_wave_completes_it_after_a_restart_without_loss_or_dupl
     let simulator =
         SalesforceSimulator::start(([127, 0, 0, 1], 0).into(), OrgConfig::e_learning()).await.unwrap();
     let receiver = receiver().await;
-    let toml = systems_toml(&simulator, &receiver, "[waves.feed]\nrate = 60\n");
+    let toml = systems_toml(&simulator, &receiver, "[waves.feed]\nrate = 60\nramp = \"0s\"\n");
     let config = dir.path().join("switchyard.toml");
     std::fs::write(&config, &toml).unwrap();
     let control = control(&config_in(dir.path(), &toml)).await;

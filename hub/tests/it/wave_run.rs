@@ -101,7 +101,7 @@ async fn post(hub: &RunningHub, path: &str, body: Value) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn pause_over_the_api_holds_the_waves_deliveries_while_live_traffic_flows_and_resume_finishes_it() {
     // Slow feeding, so the waves are mid-way when paused.
-    let rig = rig(60, &[], 0.0, OrgConfig::e_learning(), "[waves.feed]\nrate = 40\n").await;
+    let rig = rig(60, &[], 0.0, OrgConfig::e_learning(), "[waves.feed]\nrate = 40\nramp = \"0s\"\n").await;
     let control = control(&rig.config()).await;
     let store = control.store().clone();
     plan(&store, "w1", Some(0.5)).await;

@@ -270,6 +270,12 @@ impl RunningSimulator {
         self.state.reset();
     }
 
+    /// Deletes every record of `object` (e.g. the CRM team clearing its `Flow_Error__c` log
+    /// after fixing a flow); returns how many there were.
+    pub fn delete_records(&self, object: &str) -> usize {
+        self.state.lock().store.clear_object(object)
+    }
+
     /// Activates or deactivates one of the org's automations (flows) while it runs.
     pub fn set_automation_active(&self, name: &str, active: bool) -> Result<(), UnknownAutomation> {
         self.state.lock().automations.set_active(name, active)

@@ -72,6 +72,14 @@ impl OrgStore {
             org.objects.iter().map(|object| (object.name.clone(), ObjectTable::new(&org, object))).collect();
     }
 
+    /// Drops every record of one object (a log object cleared, say); returns how many.
+    pub fn clear_object(&mut self, object: &str) -> usize {
+        let org = Arc::clone(&self.org);
+        let Some(config) = org.object(object) else { return 0 };
+        let table = ObjectTable::new(&org, config);
+        self.tables.insert(config.name.clone(), table).map_or(0, |old| old.records.len())
+    }
+
     /// The records of an object, oldest first (empty for an unknown object).
     pub fn records(&self, object: &str) -> &[StoredRecord] {
         self.org

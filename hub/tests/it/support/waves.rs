@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchyard::config::HubConfig;
 use switchyard::legacy::import_export;
 use switchyard::routing::Routes;
-use switchyard::serve::{StartError, open_ledger, serve_until};
+use switchyard::serve::{InProcessHub, open_ledger};
 use switchyard::store::{CohortFilter, Store, WaveRun};
 use switchyard::waves::WaveControl;
 use switchyard_contracts::Catalog;
@@ -21,7 +21,6 @@ use switchyard_sandbox::legacy::{
     CaseClass, GenerateOptions, LegacyExport, MigrateOptions, generate_into_dir,
 };
 use switchyard_sandbox::{RunningSimulator, WebhookReceiver};
-use tokio::sync::oneshot;
 
 use super::hub::SECRET;
 
@@ -71,54 +70,21 @@ pub fn systems_toml(simulator: &RunningSimulator, receiver: &WebhookReceiver, ex
     )
 }
 
-/// A hub running in this process until stopped, on a thread and runtime of its own (as a
-/// process of its own would be; `serve_until` is not `Send`, so it is not a task here).
+/// A hub running in this process until stopped.
 pub struct RunningHub {
     pub url: String,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<Result<(), StartError>>>,
+    hub: InProcessHub,
 }
 
 impl RunningHub {
     pub async fn start(config: HubConfig) -> RunningHub {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (listening, address) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("runtime");
-            runtime.block_on(serve_until(
-                config,
-                move |addr| {
-                    let _ = listening.send(addr);
-                },
-                async move {
-                    let _ = stopped.await;
-                },
-            ))
-        });
-        match address.await {
-            Ok(addr) => RunningHub { url: format!("http://{addr}"), stop: Some(stop), thread: Some(thread) },
-            Err(_) => panic!("the hub did not start: {:?}", thread.join()),
-        }
+        let hub = InProcessHub::start(config).await.expect("the hub starts");
+        RunningHub { url: hub.url(), hub }
     }
 
     /// A graceful stop.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let thread = self.thread.take().expect("running");
-        let ran = tokio::task::spawn_blocking(move || thread.join()).await.expect("join");
-        ran.expect("hub thread").expect("hub ran");
-    }
-}
-
-impl Drop for RunningHub {
-    fn drop(&mut self) {
-        // A test that failed before stopping it: stop it, without waiting.
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn stop(self) {
+        self.hub.stop().await.expect("the hub ran and stopped");
     }
 }
 
