@@ -70,6 +70,7 @@ mod submissions;
 mod trace;
 mod verifications;
 mod views;
+mod wave_report;
 mod waves;
 
 pub use error::StoreError;
@@ -86,6 +87,7 @@ pub use verifications::{DueVerification, VerificationStep};
 pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
 };
+pub use wave_report::{SystemDeliveries, WaveUserDeliveries, WholeAccountQuarantine};
 pub use waves::{CohortFilter, PlanError, Signoff, WaveAction, WaveRow};
 
 use sqlx::{PgPool, SqlitePool};
