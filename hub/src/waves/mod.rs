@@ -6,7 +6,15 @@
 mod cohort;
 mod gate;
 mod plan;
+mod report;
+mod report_render;
+mod standing;
 
 pub use cohort::{CohortError, parse_cohort};
 pub use gate::{GateReport, GateResult, evaluate};
 pub use plan::{GATES, SystemPlan, WavePlan, plan_of};
+pub use report::{
+    ReportBuilder, STATUSES, StateCounts, SystemTotals, Totals, WaveReport, reconcile, report_of,
+};
+pub use report_render::ReportFormat;
+pub use standing::{ReportState, SystemStanding, UserReport};
