@@ -13,6 +13,7 @@ mod replay_target;
 mod sandbox;
 mod serve;
 mod wave;
+mod wave_report;
 
 use std::process::ExitCode;
 

@@ -29,7 +29,11 @@ pub struct WaveArgs {
     /// The catalog directory (default: shipped).
     #[arg(long, global = true, value_name = "DIR")]
     catalog: Option<PathBuf>,
-    #[arg(long, global = true, value_enum, default_value_t)]
+    /// `text` or `json`; `wave report` also writes `markdown` and `csv`.
+    #[arg(long = "format", id = "format", value_name = "FORMAT", global = true, value_enum, default_value_t)]
+    output_format: super::wave_report::WaveFormat,
+    /// `--format` of the commands that print text or JSON (set from `output_format` by `run`).
+    #[arg(skip)]
     format: Format,
     #[command(subcommand)]
     command: WaveCommand,
@@ -71,6 +75,14 @@ enum WaveCommand {
         #[arg(long, default_value = "ops", value_name = "PERSON")]
         by: String,
     },
+    /// The wave's reconciliation: every user's state at every system it must reach, totals by
+    /// status; exit 1 until every user is in a terminal state.
+    Report {
+        name: String,
+        /// Write the report to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// What the commands work on.
@@ -81,7 +93,16 @@ struct Context {
     routes: Result<Routes, Vec<crate::routing::RouteError>>,
 }
 
-pub fn run(args: WaveArgs) -> Outcome {
+pub fn run(mut args: WaveArgs) -> Outcome {
+    if !matches!(args.command, WaveCommand::Report { .. }) {
+        match args.output_format.listing() {
+            Ok(format) => args.format = format,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Outcome::Unusable;
+            }
+        }
+    }
     let Some(runtime) = runtime() else { return Outcome::Unusable };
     runtime.block_on(async {
         let context = match open(&args).await {
@@ -199,6 +220,10 @@ async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> 
                 Format::Text => print!("{}", report.to_text()),
             }
             Ok(if report.passed() { Outcome::Clean } else { Outcome::Findings })
+        }
+        WaveCommand::Report { name, output } => {
+            let format = args.output_format;
+            super::wave_report::report(store, routes, &context.map, name, format, output.as_deref()).await
         }
     }
 }
