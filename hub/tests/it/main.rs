@@ -22,4 +22,5 @@ mod serve;
 mod store;
 mod submitted;
 mod support;
+mod wave_report;
 mod waves;
