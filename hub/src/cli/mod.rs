@@ -14,6 +14,7 @@ mod replay_target;
 mod sandbox;
 mod serve;
 mod wave;
+mod wave_report;
 pub mod wave_run;
 
 use std::process::ExitCode;

@@ -32,7 +32,11 @@ pub struct WaveArgs {
     /// The catalog directory (default: shipped).
     #[arg(long, global = true, value_name = "DIR")]
     catalog: Option<PathBuf>,
-    #[arg(long, global = true, value_enum, default_value_t)]
+    /// `text` or `json`; `wave report` also writes `markdown` and `csv`.
+    #[arg(long = "format", id = "format", value_name = "FORMAT", global = true, value_enum, default_value_t)]
+    output_format: super::wave_report::WaveFormat,
+    /// `--format` of the commands that print text or JSON (set from `output_format` by `run`).
+    #[arg(skip)]
     format: Format,
     #[command(subcommand)]
     command: WaveCommand,
@@ -111,6 +115,14 @@ enum WaveCommand {
         #[arg(long)]
         watch: bool,
     },
+    /// The wave's reconciliation: every user's state at every system it must reach, totals by
+    /// status; exit 1 until every user is in a terminal state.
+    Report {
+        name: String,
+        /// Write the report to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// A pause, resume or abort.
@@ -131,7 +143,16 @@ struct Context {
     replay_max_age: std::time::Duration,
 }
 
-pub fn run(args: WaveArgs) -> Outcome {
+pub fn run(mut args: WaveArgs) -> Outcome {
+    if !matches!(args.command, WaveCommand::Report { .. }) {
+        match args.output_format.listing() {
+            Ok(format) => args.format = format,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Outcome::Unusable;
+            }
+        }
+    }
     let Some(runtime) = runtime() else { return Outcome::Unusable };
     runtime.block_on(async {
         let context = match open(&args).await {
@@ -257,5 +278,9 @@ async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> 
         WaveCommand::Abort(action) => wave_run::act(control, wave_run::Act::Abort, action).await,
         WaveCommand::Redrive { name, states, by } => wave_run::redrive(control, name, by, states).await,
         WaveCommand::Status { name, watch } => wave_run::status(control, name, *watch, args.format).await,
+        WaveCommand::Report { name, output } => {
+            let format = args.output_format;
+            super::wave_report::report(store, control.routes(), control.map(), name, format, output.as_deref()).await
+        }
     }
 }

@@ -151,12 +151,14 @@ fn assemble(
     deliveries: Vec<DeliveryRow>,
 ) -> Result<Vec<WaveUserDeliveries>, StoreError> {
     let mut systems: HashMap<String, BTreeMap<String, SystemDeliveries>> = HashMap::new();
-    for (legacy_id, system, state, count, verifying, reason) in deliveries {
-        let state = DeliveryState::parse(&state).ok_or(StoreError::UnknownValue {
-            operation: READ,
-            column: "deliveries.state",
-            value: state,
-        })?;
+    for (legacy_id, system, name, count, verifying, reason) in deliveries {
+        let Some(state) = DeliveryState::parse(&name) else {
+            return Err(StoreError::UnknownValue {
+                operation: READ,
+                column: "deliveries.state",
+                value: name,
+            });
+        };
         let entry = systems
             .entry(legacy_id)
             .or_default()

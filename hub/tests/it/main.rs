@@ -24,5 +24,6 @@ mod store;
 mod submitted;
 mod support;
 mod wave_cli;
+mod wave_report;
 mod wave_run;
 mod waves;

@@ -34,7 +34,7 @@ fn event(event_id: &str, legacy_id: Option<&str>, systems: &[&str]) -> NewEvent 
     }
 }
 
-fn record(delivery_id: &str, worker_id: &str, outcome: AttemptOutcome) -> AttemptRecord {
+pub fn record(delivery_id: &str, worker_id: &str, outcome: AttemptOutcome) -> AttemptRecord {
     let now = Utc::now();
     AttemptRecord {
         delivery_id: delivery_id.into(),
