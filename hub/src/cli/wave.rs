@@ -280,7 +280,15 @@ async fn command(args: &WaveArgs, context: &Context) -> Result<Outcome, String> 
         WaveCommand::Status { name, watch } => wave_run::status(control, name, *watch, args.format).await,
         WaveCommand::Report { name, output } => {
             let format = args.output_format;
-            super::wave_report::report(store, control.routes(), control.map(), name, format, output.as_deref()).await
+            super::wave_report::report(
+                store,
+                control.routes(),
+                control.map(),
+                name,
+                format,
+                output.as_deref(),
+            )
+            .await
         }
     }
 }

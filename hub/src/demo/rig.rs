@@ -28,7 +28,7 @@ const DEMO_DAILY_API_LIMIT: u64 = 5_000_000;
 /// The demo's feeding: a canary start (1% of the rate, ramping up over 30 s), so the changed
 /// flow is caught after a few hundred records, then fast enough for the story to take about
 /// a minute.
-pub const DEMO_FEED: &str = "rate = 4000\nin_flight = 6000\nramp = \"30s\"\nramp_from = 0.01\n";
+pub const DEMO_FEED: &str = "rate = 4000\nin_flight = 1500\nramp = \"30s\"\nramp_from = 0.01\n";
 
 /// The partner systems on loopback, and the hub's configuration for them.
 pub struct Partners {

@@ -147,11 +147,16 @@ pub async fn run(options: DemoOptions) -> Result<DemoSummary, DemoError> {
     let pause = last_pause(control, "wave-2").await?;
     let settled_at_pause: i64 = paused.systems.iter().map(|system| system.settled()).sum();
     if let Some(pause) = &pause {
+        let planned: i64 = paused.systems.iter().map(|system| system.planned).sum();
         n.say(format!(
-            "auto-paused by {}: {} — after {} of its records had settled; the owners are notified",
+            "auto-paused by {}: {}\nafter {} of its {} users had been released and {} of its {} records had \
+             settled; the owners are notified",
             pause.actor,
             pause.reason.as_deref().unwrap_or(""),
-            thousands(settled_at_pause)
+            thousands(paused.released_users),
+            thousands(paused.users),
+            thousands(settled_at_pause),
+            thousands(planned)
         ));
     }
 

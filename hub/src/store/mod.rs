@@ -89,9 +89,7 @@ pub use views::{
     AttemptEntry, DeadLetter, DeliveryRecord, DeliveryTrace, EventRecord, EventTrace, StateCount,
 };
 pub use wave_report::{SystemDeliveries, WaveUserDeliveries, WholeAccountQuarantine};
-pub use wave_run::{
-    HoldChange, QUEUED_STATES, TransitionError, UNSETTLED_STATES, WaveCount, WaveRun, WaveTransition,
-};
+pub use wave_run::{HoldChange, TransitionError, WaveCount, WaveRun, WaveTransition};
 pub use waves::{CohortFilter, PlanError, Signoff, WaveAction, WaveRow};
 
 use sqlx::{PgPool, SqlitePool};

@@ -13,11 +13,6 @@ const FEED: &str = "feed a wave";
 const COUNT: &str = "count a wave's deliveries";
 const REDRIVE: &str = "redrive a wave's deliveries";
 
-/// Delivery states a wave's queued deliveries are in, and are held from while it is paused.
-pub const QUEUED_STATES: [&str; 2] = ["pending", "submitted"];
-/// Delivery states that are not settled yet, besides `delivered` awaiting its read-back.
-pub const UNSETTLED_STATES: [&str; 4] = ["pending", "in_flight", "submitted", "held"];
-
 /// What a state change does to the wave's queued deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldChange {
@@ -302,6 +297,31 @@ impl Store {
             select.push(" GROUP BY system, state, CASE WHEN verify_at IS NULL THEN 0 ELSE 1 END");
             select.push(" ORDER BY system, state");
             select.build_query_as().fetch_all(pool).await.map_err(StoreError::query(COUNT))
+        })
+    }
+
+    /// How many of the wave's deliveries may still change: queued, in flight, held, or
+    /// delivered and awaiting their read-back. Two index range counts (the wave's unsettled
+    /// states, and the partial index of deliveries awaiting verification), never a scan of
+    /// the settled ones.
+    pub async fn wave_unsettled(&self, name: &str) -> Result<i64, StoreError> {
+        on_backend!(self, |pool, Db, begin| {
+            let (unsettled,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM deliveries WHERE wave = $1 \
+                 AND state IN ('pending', 'in_flight', 'submitted', 'held')",
+            )
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::query(COUNT))?;
+            let (verifying,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM deliveries WHERE verify_at IS NOT NULL AND state = 'delivered' AND wave = $1",
+            )
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::query(COUNT))?;
+            Ok(unsettled + verifying)
         })
     }
 

@@ -37,8 +37,6 @@ use crate::store::{OutcomeKind, StoreError, WaveRun};
 const USERS_PER_ROUND: u32 = 500;
 /// States of a wave's deliveries that count against a system's in-flight cap.
 const IN_FLIGHT_STATES: [&str; 3] = ["pending", "in_flight", "submitted"];
-/// States that may still change, besides `delivered` awaiting its read-back.
-const NOT_SETTLED: [&str; 5] = ["pending", "in_flight", "submitted", "held", "delivered"];
 /// Who the driver's own actions are recorded as.
 pub const DRIVER_ACTOR: &str = "switchyard";
 
@@ -350,10 +348,7 @@ impl WaveDriver {
 
     /// Completes the wave once every user is released and every delivery settled.
     async fn complete_if_settled(&self, run: &WaveRun) -> Result<(), StoreError> {
-        let counts = self.control.store().wave_counts(&run.name, Some(&NOT_SETTLED)).await?;
-        let unsettled: i64 =
-            counts.iter().filter(|c| c.state != "delivered" || c.verifying == 1).map(|c| c.count).sum();
-        if unsettled > 0 {
+        if self.control.store().wave_unsettled(&run.name).await? > 0 {
             return Ok(());
         }
         let evidence = json!({ "users": run.users, "released_users": run.fed_users });
