@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use rig::{DEMO_FEED, Partners};
-pub use story::{DemoSummary, demo_weights, run};
+pub use story::{AutoPause, DemoSummary, demo_weights, run};
 
 /// How the demo runs.
 #[derive(Debug, Clone)]

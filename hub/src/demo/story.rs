@@ -32,9 +32,18 @@ pub struct DemoSummary {
     pub waves: Vec<(String, i64, i64)>,
     /// Accounts quarantined whole at import (in no wave).
     pub quarantined_accounts: i64,
-    /// The rule wave 2 paused on, and the wave's records settled when it did.
-    pub auto_pause: Option<(String, i64)>,
+    /// Wave 2's auto-pause: the rule, the wave's records settled when it fired, and the
+    /// records its plan expects.
+    pub auto_pause: Option<AutoPause>,
     pub seconds: f64,
+}
+
+/// Wave 2's pause, as the demo saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoPause {
+    pub rule: String,
+    pub settled: i64,
+    pub planned: i64,
 }
 
 /// Plays the story; returns what it showed.
@@ -146,8 +155,8 @@ pub async fn run(options: DemoOptions) -> Result<DemoSummary, DemoError> {
     let paused = watch(control, "wave-2").await?;
     let pause = last_pause(control, "wave-2").await?;
     let settled_at_pause: i64 = paused.systems.iter().map(|system| system.settled()).sum();
+    let planned: i64 = paused.systems.iter().map(|system| system.planned).sum();
     if let Some(pause) = &pause {
-        let planned: i64 = paused.systems.iter().map(|system| system.planned).sum();
         n.say(format!(
             "auto-paused by {}: {}\nafter {} of its {} users had been released and {} of its {} records had \
              settled; the owners are notified",
@@ -177,9 +186,13 @@ pub async fn run(options: DemoOptions) -> Result<DemoSummary, DemoError> {
     watch(control, "wave-2").await?;
 
     n.step("Reconciliation: every exported customer accounted for");
-    let summary =
-        reconcile(&mut n, &rig, manifest.rows.customers, pause.map(|p| (rule_of(&p), settled_at_pause)))
-            .await?;
+    let summary = reconcile(
+        &mut n,
+        &rig,
+        manifest.rows.customers,
+        pause.map(|p| AutoPause { rule: rule_of(&p), settled: settled_at_pause, planned }),
+    )
+    .await?;
     if options.serve {
         println!(
             "\nThe hub keeps running at {} (`switchyard wave status wave-2 --data-dir {}`); Ctrl-C stops it.",
@@ -256,7 +269,7 @@ async fn reconcile(
     n: &mut Narrator,
     rig: &Rig,
     exported: u64,
-    auto_pause: Option<(String, i64)>,
+    auto_pause: Option<AutoPause>,
 ) -> Result<DemoSummary, DemoError> {
     let control = &rig.control;
     let mut waves = Vec::new();

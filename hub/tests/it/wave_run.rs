@@ -203,8 +203,10 @@ fn rule_of(pause: &WaveAction) -> (&str, &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_partner_pauses_the_wave_on_its_failure_rate_and_the_owners_are_notified() {
     let ops = OpsEndpoint::start().await;
-    let extra =
-        format!("[waves]\nops_webhook = \"{}\"\n[waves.auto_pause]\nfailure_min_attempts = 5\n", ops.url);
+    let extra = format!(
+        "[waves]\nops_webhook = \"{}\"\n[waves.auto_pause]\nfailure_min_attempts = 5\ndead_letters = 100000\n",
+        ops.url
+    );
     let rig = rig(30, &[], 0.0, OrgConfig::e_learning(), &extra).await;
     rig.receiver.script(std::iter::repeat_n((500, None), 10_000));
     let (_, pause) = auto_pause(&rig).await;
