@@ -1,7 +1,7 @@
 //! `switchyard wave plan | show | signoff | gate | start | pause | resume | abort | redrive |
-//! status`: a wave planned from the imported users, its owners' sign-offs, its gates with
-//! their evidence, and the actions that run it (the hub's wave driver feeds a running wave).
-//! Every action is recorded in the ledger with who and why.
+//! status | report`: a wave planned from the imported users, its owners' sign-offs, its gates
+//! with their evidence, the actions that run it (the hub's wave driver feeds a running wave),
+//! and its reconciliation. Every action is recorded in the ledger with who and why.
 
 use std::path::PathBuf;
 use std::sync::Arc;
