@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
 
-use super::{Backend, ClaimedDelivery, Store, StoreError, on_backend};
+use super::{Backend, ClaimedDelivery, Store, StoreError, handed_back_state, on_backend};
 
 const CLAIM: &str = "claim due deliveries";
 const RELEASE: &str = "release expired leases";
@@ -162,13 +162,12 @@ impl Store {
     /// worker died or hung). Returns how many.
     pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         on_backend!(self, |pool, Db, begin| {
-            let released = sqlx::query(
-                "UPDATE deliveries \
-                 SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
-                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
-                     lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
-                 WHERE state = 'in_flight' AND lease_until < $1",
-            )
+            let released = sqlx::query(concat!(
+                "UPDATE deliveries SET state = ",
+                handed_back_state!(),
+                ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
+                 WHERE state = 'in_flight' AND lease_until < $1"
+            ))
             .bind(now)
             .execute(pool)
             .await

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Deferral, Store, StoreError, on_backend};
+use super::{Deferral, Store, StoreError, handed_back_state, on_backend};
 
 const DEFER: &str = "defer deliveries";
 const RELEASE_OWN: &str = "release a stopping worker's leases";
@@ -23,13 +23,12 @@ impl Store {
             let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(DEFER))?;
             let mut applied = 0;
             for deferral in deferrals {
-                let updated = sqlx::query(
-                    "UPDATE deliveries \
-                     SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
-                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
-                         next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
-                     WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4",
-                )
+                let updated = sqlx::query(concat!(
+                    "UPDATE deliveries SET state = ",
+                    handed_back_state!(),
+                    ", next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
+                         WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4"
+                ))
                 .bind(deferral.not_before)
                 .bind(now)
                 .bind(&deferral.delivery_id)
@@ -57,13 +56,12 @@ impl Store {
         let pattern =
             format!("{}%", owner_prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         on_backend!(self, |pool, Db, begin| {
-            let released = sqlx::query(
-                "UPDATE deliveries \
-                 SET state = CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
-                     THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
-                     lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
-                 WHERE state = 'in_flight' AND lease_owner LIKE $2 ESCAPE '\\'",
-            )
+            let released = sqlx::query(concat!(
+                "UPDATE deliveries SET state = ",
+                handed_back_state!(),
+                ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
+                     WHERE state = 'in_flight' AND lease_owner LIKE $2 ESCAPE '\\'"
+            ))
             .bind(now)
             .bind(pattern)
             .execute(pool)

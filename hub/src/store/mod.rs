@@ -172,3 +172,14 @@ macro_rules! on_backend {
     };
 }
 use on_backend;
+
+/// The state of an `in_flight` delivery handed back unattempted (a lease lapsed or returned, a
+/// deferral): `held` while its wave is not running, else `pending`, or `submitted` when it
+/// holds a ticket. A macro so that statements stay literals (`concat!`).
+macro_rules! handed_back_state {
+    () => {
+        "CASE WHEN wave IS NOT NULL AND wave NOT IN (SELECT name FROM waves WHERE state = 'running') \
+         THEN 'held' WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END"
+    };
+}
+use handed_back_state;

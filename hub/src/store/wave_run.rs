@@ -13,6 +13,10 @@ const FEED: &str = "feed a wave";
 const COUNT: &str = "count a wave's deliveries";
 const REDRIVE: &str = "redrive a wave's deliveries";
 
+/// Holds wave `$1`'s queued deliveries at time `$2`: workers claim neither state.
+const HOLD_QUEUED: &str = "UPDATE deliveries SET state = 'held', updated_at = $2 \
+    WHERE wave = $1 AND state IN ('pending', 'submitted')";
+
 /// What a state change does to the wave's queued deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldChange {
@@ -118,10 +122,7 @@ impl Store {
             }
             let sql = match change.hold {
                 HoldChange::Keep => None,
-                HoldChange::Hold => Some(
-                    "UPDATE deliveries SET state = 'held', updated_at = $2 \
-                     WHERE wave = $1 AND state IN ('pending', 'submitted')",
-                ),
+                HoldChange::Hold => Some(HOLD_QUEUED),
                 HoldChange::Release => Some(
                     "UPDATE deliveries SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
                      next_attempt_at = $2, updated_at = $2 WHERE wave = $1 AND state = 'held'",
@@ -158,15 +159,12 @@ impl Store {
     /// came back from a worker to be retried). Returns how many.
     pub async fn hold_wave_deliveries(&self, name: &str) -> Result<u64, StoreError> {
         on_backend!(self, |pool, Db, begin| {
-            let held = sqlx::query(
-                "UPDATE deliveries SET state = 'held', updated_at = $2 \
-                 WHERE wave = $1 AND state IN ('pending', 'submitted')",
-            )
-            .bind(name)
-            .bind(Utc::now())
-            .execute(pool)
-            .await
-            .map_err(StoreError::query(MOVE))?;
+            let held = sqlx::query(HOLD_QUEUED)
+                .bind(name)
+                .bind(Utc::now())
+                .execute(pool)
+                .await
+                .map_err(StoreError::query(MOVE))?;
             Ok(held.rows_affected())
         })
     }
