@@ -142,10 +142,10 @@ fn config_toml(
          objects = [{{ object = \"Contact\", external_id_field = \"Legacy_Id__c\" }},\n\
                     {{ object = \"Enrollment__c\", external_id_field = \"Legacy_Id__c\" }},\n\
                     {{ object = \"Payment__c\", external_id_field = \"Legacy_Id__c\" }}]\n\
-         [systems.salesforce.delivery]\nconcurrency = 4\n\
-         [systems.salesforce.verification]\ndelay = \"0s\"\nrecheck = \"200ms\"\n\
+         [systems.salesforce.delivery]\nconcurrency = 8\n\
+         [systems.salesforce.verification]\ndelay = \"0s\"\nrecheck = \"200ms\"\nbatch_size = 1000\n\
          [systems.lms]\nadapter = \"webhook\"\n\
-         [systems.lms.delivery]\nconcurrency = 4\n\
+         [systems.lms.delivery]\nconcurrency = 4\nbatch_size = 1000\n\
          [systems.lms.webhook]\nurl = \"{lms}\"\nsecrets = [\"{secret}\"]\nallow_list = [\"127.0.0.0/8\"]\n\
          mode = \"batch\"\nrate_limit_per_second = 100000\ntimeout_ms = 10000\n",
         listen = options.listen,

@@ -83,35 +83,82 @@ impl Store {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
         };
-        on_backend!(self, |pool, Db, begin| {
-            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
-            if self.backend() == Backend::Postgres {
-                // Concurrent claimers of one system would otherwise interleave row by row
-                // under SKIP LOCKED, each taking every other due delivery: batches would stop
-                // filling whole calls (a Contact in one, its Enrollment in the other, racing).
-                // One claim at a time per system keeps each batch the oldest due run, as on
-                // SQLite; a claim holds the lock for milliseconds.
-                sqlx::query(SERIALIZE_POSTGRES)
+        let leased: Vec<LeasedRow> = on_backend!(
+            self,
+            write | pool,
+            Db,
+            begin | {
+                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
+                if self.backend() == Backend::Postgres {
+                    // Concurrent claimers of one system would otherwise interleave row by row
+                    // under SKIP LOCKED, each taking every other due delivery: batches would stop
+                    // filling whole calls (a Contact in one, its Enrollment in the other, racing).
+                    // One claim at a time per system keeps each batch the oldest due run, as on
+                    // SQLite; a claim holds the lock for milliseconds.
+                    sqlx::query(SERIALIZE_POSTGRES)
+                        .bind(system)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query(CLAIM))?;
+                }
+                let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
                     .bind(system)
-                    .execute(&mut *tx)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .bind(worker_id)
+                    .bind(lease_until)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err(StoreError::query(CLAIM))?;
-            }
-            let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
-                .bind(system)
-                .bind(now)
-                .bind(i64::from(limit))
-                .bind(worker_id)
-                .bind(lease_until)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::query(CLAIM))?;
 
-            let mut event_rows: Vec<i64> = leased.iter().map(|row| row.event_row).collect();
-            event_rows.sort_unstable();
-            event_rows.dedup();
-            let mut events = HashMap::with_capacity(event_rows.len());
-            for chunk in event_rows.chunks(EVENTS_PER_STATEMENT) {
+                tx.commit().await.map_err(StoreError::query(CLAIM))?;
+                Ok::<_, StoreError>(leased)
+            }
+        )?;
+        // Read after the claim commits, from the readers' pool: the writer is not held while
+        // events are read and decoded (an event's row never changes once recorded).
+        if leased.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut event_rows: Vec<i64> = leased.iter().map(|row| row.event_row).collect();
+        event_rows.sort_unstable();
+        event_rows.dedup();
+        let mut events = self.events_by_row(&event_rows).await?;
+
+        let mut claimed: Vec<ClaimedDelivery> = leased
+            .into_iter()
+            .filter_map(|row| {
+                // The foreign key guarantees the event exists.
+                // One system's claim holds each event once (deliveries are unique per
+                // event and system), so the event's row moves out instead of being copied.
+                let event = events.remove(&row.event_row)?;
+                Some(ClaimedDelivery {
+                    delivery_id: row.id,
+                    system: row.system,
+                    mapping: row.mapping,
+                    attempts: row.attempts,
+                    attempts_since_redrive: row.attempts - row.attempts_before_redrive,
+                    lease_until: row.lease_until,
+                    source: event.source,
+                    event_id: event.event_id,
+                    event_type: event.event_type,
+                    version: event.version,
+                    time: event.time,
+                    legacy_id: event.legacy_id,
+                    data: event.data,
+                    ticket: row.ticket,
+                })
+            })
+            .collect();
+        claimed.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+        Ok(claimed)
+    }
+
+    /// The events of `rows` by row id, from the readers' pool.
+    async fn events_by_row(&self, rows: &[i64]) -> Result<HashMap<i64, EventRow>, StoreError> {
+        let mut events = HashMap::with_capacity(rows.len());
+        on_backend!(self, |pool, Db, begin| {
+            for chunk in rows.chunks(EVENTS_PER_STATEMENT) {
                 let mut select = QueryBuilder::<Db>::new(
                     "SELECT id, source, event_id, event_type, version, time, legacy_id, data \
                      FROM events WHERE id IN (",
@@ -121,39 +168,11 @@ impl Store {
                     ids.push_bind(*id);
                 }
                 select.push(")");
-                let rows: Vec<EventRow> =
-                    select.build_query_as().fetch_all(&mut *tx).await.map_err(StoreError::query(CLAIM))?;
-                events.extend(rows.into_iter().map(|row| (row.id, row)));
+                let found: Vec<EventRow> =
+                    select.build_query_as().fetch_all(pool).await.map_err(StoreError::query(CLAIM))?;
+                events.extend(found.into_iter().map(|row| (row.id, row)));
             }
-            tx.commit().await.map_err(StoreError::query(CLAIM))?;
-
-            let mut claimed: Vec<ClaimedDelivery> = leased
-                .into_iter()
-                .filter_map(|row| {
-                    // The foreign key guarantees the event exists.
-                    // One system's claim holds each event once (deliveries are unique per
-                    // event and system), so the event's row moves out instead of being copied.
-                    let event = events.remove(&row.event_row)?;
-                    Some(ClaimedDelivery {
-                        delivery_id: row.id,
-                        system: row.system,
-                        mapping: row.mapping,
-                        attempts: row.attempts,
-                        attempts_since_redrive: row.attempts - row.attempts_before_redrive,
-                        lease_until: row.lease_until,
-                        source: event.source,
-                        event_id: event.event_id,
-                        event_type: event.event_type,
-                        version: event.version,
-                        time: event.time,
-                        legacy_id: event.legacy_id,
-                        data: event.data,
-                        ticket: row.ticket,
-                    })
-                })
-                .collect();
-            claimed.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
-            Ok(claimed)
+            Ok(events)
         })
     }
 
@@ -161,18 +180,23 @@ impl Store {
     /// `submitted`, when they hold a ticket), due at once, without spending an attempt (the
     /// worker died or hung). Returns how many.
     pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        on_backend!(self, |pool, Db, begin| {
-            let released = sqlx::query(concat!(
-                "UPDATE deliveries SET state = ",
-                handed_back_state!(),
-                ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
+        on_backend!(
+            self,
+            write | pool,
+            Db,
+            begin | {
+                let released = sqlx::query(concat!(
+                    "UPDATE deliveries SET state = ",
+                    handed_back_state!(),
+                    ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_until < $1"
-            ))
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(StoreError::query(RELEASE))?;
-            Ok(released.rows_affected())
-        })
+                ))
+                .bind(now)
+                .execute(&mut *pool)
+                .await
+                .map_err(StoreError::query(RELEASE))?;
+                Ok(released.rows_affected())
+            }
+        )
     }
 }

@@ -1,16 +1,13 @@
 //! Releasing staged migration events into the ledger: a wave's users' events are recorded with
-//! their deliveries by [`Store::insert_events`], then marked released. A crash in between
-//! leaves them unmarked; releasing them again finds them recorded (a duplicate by
-//! `source`+`event_id`) and only marks them, so nothing is lost or doubled.
+//! their deliveries and marked released in one transaction, so a crash releases a round
+//! whole or not at all; an event the ledger already has (the same event ingested over HTTP)
+//! is a duplicate by `source`+`event_id` and is only marked, so nothing is lost or doubled.
 
-use chrono::Utc;
 use sqlx::QueryBuilder;
 
-use super::staging::ROWS_PER_STATEMENT;
 use super::{NewEvent, Route, Store, StoreError, on_backend};
 
 const LOAD: &str = "load staged events";
-const MARK: &str = "mark staged events released";
 
 /// Legacy ids per round: each round loads their unreleased events, records and marks them.
 const USERS_PER_ROUND: usize = 500;
@@ -62,12 +59,11 @@ impl Store {
                     event
                 })
                 .collect();
-            let receipts = self.insert_events_for(&events, wave).await?;
+            let receipts = self.insert_staged_events(&events, wave, &ids).await?;
             report.released += receipts.len() as u64;
             report.already_recorded += receipts.iter().filter(|receipt| receipt.duplicate).count() as u64;
             report.deliveries +=
                 receipts.iter().map(|receipt| receipt.delivery_ids.len() as u64).sum::<u64>();
-            self.mark_released(&ids).await?;
         }
         Ok(report)
     }
@@ -84,23 +80,6 @@ impl Store {
             }
             select.push(") ORDER BY id");
             select.build_query_as().fetch_all(pool).await.map_err(StoreError::query(LOAD))
-        })
-    }
-
-    async fn mark_released(&self, ids: &[i64]) -> Result<(), StoreError> {
-        let now = Utc::now();
-        on_backend!(self, |pool, Db, begin| {
-            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                let mut update = QueryBuilder::<Db>::new("UPDATE staged_events SET released_at = ");
-                update.push_bind(now).push(" WHERE id IN (");
-                let mut list = update.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                update.push(")");
-                update.build().execute(pool).await.map_err(StoreError::query(MARK))?;
-            }
-            Ok(())
         })
     }
 }

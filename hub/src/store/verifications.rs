@@ -14,6 +14,8 @@ use super::{Store, StoreError, Verification, on_backend};
 const CLAIM: &str = "claim due verifications";
 const APPLY: &str = "record verification steps";
 const HAS_DUE: &str = "look for due verifications";
+/// Steps per statement: 5 binds each, well under SQLite's and PostgreSQL's bind limits.
+const STEPS_PER_STATEMENT: usize = 500;
 
 /// PostgreSQL: lock the due rows, skipping rows another checker holds, then push them back.
 const CLAIM_POSTGRES: &str = "\
@@ -83,17 +85,31 @@ impl Store {
             super::Backend::Sqlite => CLAIM_SQLITE,
             super::Backend::Postgres => CLAIM_POSTGRES,
         };
+        // Most steps find nothing due: a read on the partial index tells, without a turn at
+        // the writer.
+        if !self.has_verification_due(system, now).await? {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = on_backend!(
+            self,
+            write | pool,
+            Db,
+            begin | {
+                // One statement: SQLite runs it atomically; on PostgreSQL it locks and skips.
+                sqlx::query_scalar(claim_sql)
+                    .bind(system)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .bind(held_until)
+                    .fetch_all(&mut *pool)
+                    .await
+                    .map_err(StoreError::query(CLAIM))
+            }
+        )?;
+        // Read after the claim, from the readers' pool: the writer is not held while events
+        // are read and decoded.
+        let mut due = Vec::with_capacity(ids.len());
         on_backend!(self, |pool, Db, begin| {
-            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
-            let ids: Vec<String> = sqlx::query_scalar(claim_sql)
-                .bind(system)
-                .bind(now)
-                .bind(i64::from(limit))
-                .bind(held_until)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::query(CLAIM))?;
-            let mut due = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(500) {
                 let mut select = QueryBuilder::<Db>::new(
                     "SELECT d.id AS delivery_id, d.mapping, e.event_id, e.data, \
@@ -106,18 +122,20 @@ impl Store {
                 }
                 select.push(")");
                 let rows: Vec<DueVerification> =
-                    select.build_query_as().fetch_all(&mut *tx).await.map_err(StoreError::query(CLAIM))?;
+                    select.build_query_as().fetch_all(pool).await.map_err(StoreError::query(CLAIM))?;
                 due.extend(rows);
             }
-            tx.commit().await.map_err(StoreError::query(CLAIM))?;
-            due.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
-            Ok(due)
-        })
+            Ok::<_, StoreError>(())
+        })?;
+        due.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+        Ok(due)
     }
 
     /// Applies each delivery's verification step in one transaction; only deliveries still
     /// `delivered` change (a verdict recorded twice, or a redriven delivery, is left alone).
-    /// Returns how many applied.
+    /// Returns how many applied. One multi-row `UPDATE … FROM (VALUES …)` per
+    /// [`STEPS_PER_STATEMENT`] steps: one statement per delivery held the write lock for
+    /// 2.4 s of a 30 s wave here.
     pub async fn apply_verification_steps(
         &self,
         steps: &[(String, VerificationStep)],
@@ -126,47 +144,56 @@ impl Store {
         if steps.is_empty() {
             return Ok(0);
         }
-        on_backend!(self, |pool, Db, begin| {
-            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(APPLY))?;
-            let mut applied = 0;
-            for (delivery_id, step) in steps {
-                let query = match step {
-                    VerificationStep::Verdict(verdict) => {
-                        let reason = match verdict {
-                            Verification::Confirmed => None,
-                            Verification::SilentFailure { reason } => Some(reason.clone()),
+        on_backend!(
+            self,
+            write | pool,
+            Db,
+            begin | {
+                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(APPLY))?;
+                let mut applied = 0;
+                for chunk in steps.chunks(STEPS_PER_STATEMENT) {
+                    // `again`: a later check, which keeps the deadline and applies only while a
+                    // check is still scheduled (a verdict or give-up meanwhile ends it).
+                    let mut update =
+                        QueryBuilder::<Db>::new("WITH v (id, state, reason, verify_at, again) AS (");
+                    update.push_values(chunk, |mut row, (delivery_id, step)| {
+                        let (state, reason, verify_at, again) = match step {
+                            VerificationStep::Verdict(verdict) => {
+                                let reason = match verdict {
+                                    Verification::Confirmed => None,
+                                    Verification::SilentFailure { reason } => Some(reason.clone()),
+                                };
+                                (verdict.next_state().as_str(), reason, None, false)
+                            }
+                            VerificationStep::CheckAgainAt(at) => ("delivered", None, Some(*at), true),
+                            VerificationStep::GiveUp { reason } => {
+                                ("delivered", Some(format!("not verified: {reason}")), None, false)
+                            }
                         };
-                        sqlx::query(
-                            "UPDATE deliveries SET state = $1, last_reason = COALESCE($2, last_reason), \
-                                 verify_at = NULL, verify_deadline = NULL, updated_at = $3 \
-                             WHERE id = $4 AND state = 'delivered'",
-                        )
-                        .bind(verdict.next_state().as_str())
-                        .bind(reason)
-                    }
-                    VerificationStep::CheckAgainAt(at) => sqlx::query(
-                        "UPDATE deliveries SET verify_at = $1, updated_at = $2 \
-                         WHERE id = $3 AND state = 'delivered' AND verify_at IS NOT NULL",
-                    )
-                    .bind(*at),
-                    VerificationStep::GiveUp { reason } => sqlx::query(
-                        "UPDATE deliveries SET verify_at = NULL, verify_deadline = NULL, last_reason = $1, \
-                             updated_at = $2 \
-                         WHERE id = $3 AND state = 'delivered'",
-                    )
-                    .bind(format!("not verified: {reason}")),
-                };
-                let updated = query
-                    .bind(now)
-                    .bind(delivery_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(APPLY))?;
-                applied += updated.rows_affected();
+                        row.push_bind(delivery_id.clone())
+                            .push_bind(state)
+                            .push_bind(reason)
+                            .push_bind(verify_at)
+                            .push_bind(again);
+                    });
+                    update.push(
+                        ") UPDATE deliveries SET state = v.state, \
+                     last_reason = COALESCE(v.reason, deliveries.last_reason), verify_at = v.verify_at, \
+                     verify_deadline = CASE WHEN v.again THEN deliveries.verify_deadline ELSE NULL END, \
+                     updated_at = ",
+                    );
+                    update.push_bind(now);
+                    update.push(
+                        " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'delivered' \
+                     AND (NOT v.again OR deliveries.verify_at IS NOT NULL)",
+                    );
+                    let updated = update.build().execute(&mut *tx).await.map_err(StoreError::query(APPLY))?;
+                    applied += updated.rows_affected();
+                }
+                tx.commit().await.map_err(StoreError::query(APPLY))?;
+                Ok(applied)
             }
-            tx.commit().await.map_err(StoreError::query(APPLY))?;
-            Ok(applied)
-        })
+        )
     }
 
     /// Whether `system` has a verification due at `now` (one seek on a partial index).

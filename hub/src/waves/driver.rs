@@ -127,13 +127,16 @@ impl WaveDriver {
     pub async fn run(mut self) {
         let tick = self.config.tick.get();
         loop {
+            let started = Instant::now();
             if let Err(err) = self.tick().await {
                 // The next tick tries again: the ledger may be briefly unavailable.
                 tracing::warn!(error = %err, "wave driver: a tick failed");
             }
+            // Ticks start a tick apart: a tick that fed for its whole length is followed by
+            // the next at once, so feeding never idles half the time.
             let mut stopping = self.stopping.clone();
             tokio::select! {
-                () = tokio::time::sleep(tick) => {}
+                () = tokio::time::sleep(tick.saturating_sub(started.elapsed())) => {}
                 () = crate::serve::stopped(stopping.clone()) => break,
             }
             if *stopping.borrow_and_update() {
@@ -302,11 +305,12 @@ impl WaveDriver {
         let store = self.control.store().clone();
         let running_for = self.running_since.get(&run.name).map(Instant::elapsed).unwrap_or_default();
         while fed < run.users && started.elapsed() < self.config.tick.get() && !self.stopping() {
-            let outstanding = store.wave_counts(&run.name, Some(&IN_FLIGHT_STATES)).await?;
+            let outstanding = store.wave_outstanding(&run.name, &IN_FLIGHT_STATES).await?;
             let mut users = USERS_PER_ROUND.min(u32::try_from(run.users - fed).unwrap_or(u32::MAX));
             for (system, ratio) in ratios.iter().filter(|(_, ratio)| **ratio > 0.0) {
                 let feed = self.config.feed_for(system);
-                let queued: i64 = outstanding.iter().filter(|c| &c.system == system).map(|c| c.count).sum();
+                let queued: i64 =
+                    outstanding.iter().filter(|(id, _)| id == system).map(|(_, count)| count).sum();
                 let room = (i64::from(feed.in_flight) - queued).max(0) as f64;
                 let by_room = (room / ratio).floor() as u32;
                 let by_rate =
