@@ -496,3 +496,27 @@ impl JobHandler for Deliverer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_ups_keep_the_earliest_later_job_when_the_job_takes_the_next_step_itself() {
+        let at = |seconds: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + seconds, 0).unwrap();
+        let mut follow_ups = FollowUps::default();
+        follow_ups.add(vec![
+            ScheduledJob::now("salesforce", JobCause::Continue),
+            ScheduledJob::at("salesforce", JobCause::Verify, at(5)),
+        ]);
+        follow_ups.add(vec![
+            ScheduledJob::now("salesforce", JobCause::Verify),
+            ScheduledJob::at("salesforce", JobCause::Verify, at(2)),
+        ]);
+        assert!(follow_ups.more_now());
+        follow_ups.take_now();
+        assert!(!follow_ups.more_now());
+        // The later verification survives the step taken in place of the job asked for now.
+        assert_eq!(follow_ups.into_jobs(), vec![ScheduledJob::at("salesforce", JobCause::Verify, at(2))]);
+    }
+}
