@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
 
-use super::{Backend, ClaimedDelivery, Store, StoreError, handed_back_state, on_backend};
+use super::{Backend, ClaimedDelivery, Store, StoreError, handed_back_state, on_backend, on_writer};
 
 const CLAIM: &str = "claim due deliveries";
 const RELEASE: &str = "release expired leases";
@@ -83,38 +83,33 @@ impl Store {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
         };
-        let leased: Vec<LeasedRow> = on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
-                if self.backend() == Backend::Postgres {
-                    // Concurrent claimers of one system would otherwise interleave row by row
-                    // under SKIP LOCKED, each taking every other due delivery: batches would stop
-                    // filling whole calls (a Contact in one, its Enrollment in the other, racing).
-                    // One claim at a time per system keeps each batch the oldest due run, as on
-                    // SQLite; a claim holds the lock for milliseconds.
-                    sqlx::query(SERIALIZE_POSTGRES)
-                        .bind(system)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(CLAIM))?;
-                }
-                let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
+        let leased: Vec<LeasedRow> = on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(CLAIM))?;
+            if self.backend() == Backend::Postgres {
+                // Concurrent claimers of one system would otherwise interleave row by row
+                // under SKIP LOCKED, each taking every other due delivery: batches would stop
+                // filling whole calls (a Contact in one, its Enrollment in the other, racing).
+                // One claim at a time per system keeps each batch the oldest due run, as on
+                // SQLite; a claim holds the lock for milliseconds.
+                sqlx::query(SERIALIZE_POSTGRES)
                     .bind(system)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .bind(worker_id)
-                    .bind(lease_until)
-                    .fetch_all(&mut *tx)
+                    .execute(&mut *tx)
                     .await
                     .map_err(StoreError::query(CLAIM))?;
-
-                tx.commit().await.map_err(StoreError::query(CLAIM))?;
-                Ok::<_, StoreError>(leased)
             }
-        )?;
+            let leased: Vec<LeasedRow> = sqlx::query_as(claim_sql)
+                .bind(system)
+                .bind(now)
+                .bind(i64::from(limit))
+                .bind(worker_id)
+                .bind(lease_until)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::query(CLAIM))?;
+
+            tx.commit().await.map_err(StoreError::query(CLAIM))?;
+            Ok::<_, StoreError>(leased)
+        })?;
         // Read after the claim commits, from the readers' pool: the writer is not held while
         // events are read and decoded (an event's row never changes once recorded).
         if leased.is_empty() {
@@ -180,23 +175,18 @@ impl Store {
     /// `submitted`, when they hold a ticket), due at once, without spending an attempt (the
     /// worker died or hung). Returns how many.
     pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let released = sqlx::query(concat!(
-                    "UPDATE deliveries SET state = ",
-                    handed_back_state!(),
-                    ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
+        on_writer!(self, |pool, Db, begin| {
+            let released = sqlx::query(concat!(
+                "UPDATE deliveries SET state = ",
+                handed_back_state!(),
+                ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                  WHERE state = 'in_flight' AND lease_until < $1"
-                ))
-                .bind(now)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(RELEASE))?;
-                Ok(released.rows_affected())
-            }
-        )
+            ))
+            .bind(now)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(RELEASE))?;
+            Ok(released.rows_affected())
+        })
     }
 }

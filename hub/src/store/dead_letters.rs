@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
-use super::{DeadLetter, DeadLetterFilter, RedriveSelection, Store, StoreError, on_backend};
+use super::{DeadLetter, DeadLetterFilter, RedriveSelection, Store, StoreError, on_backend, on_writer};
 
 const LIST: &str = "list dead letters";
 const REDRIVE: &str = "redrive dead letters";
@@ -59,33 +59,27 @@ impl Store {
     /// now` and a fresh retry budget (`attempts` keeps counting, so attempt numbers stay
     /// unique and the history stays whole). Returns how many were redriven.
     pub async fn redrive(&self, selection: &RedriveSelection, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut update = QueryBuilder::<Db>::new(
-                    "UPDATE deliveries SET state = 'pending', attempts_before_redrive = attempts, ",
-                );
-                update.push("next_attempt_at = ").push_bind(now);
-                update.push(", redriven_at = ").push_bind(now);
-                update.push(", updated_at = ").push_bind(now);
-                update.push(" WHERE state = 'dead_lettered' AND id ");
-                match selection {
-                    RedriveSelection::One(id) => {
-                        update.push("= ").push_bind(id.clone());
-                    }
-                    RedriveSelection::Matching(filter) => {
-                        update.push("IN (SELECT d.id FROM deliveries d ");
-                        push_filter(&mut update, filter);
-                        update.push(")");
-                    }
+        on_writer!(self, |pool, Db, begin| {
+            let mut update = QueryBuilder::<Db>::new(
+                "UPDATE deliveries SET state = 'pending', attempts_before_redrive = attempts, ",
+            );
+            update.push("next_attempt_at = ").push_bind(now);
+            update.push(", redriven_at = ").push_bind(now);
+            update.push(", updated_at = ").push_bind(now);
+            update.push(" WHERE state = 'dead_lettered' AND id ");
+            match selection {
+                RedriveSelection::One(id) => {
+                    update.push("= ").push_bind(id.clone());
                 }
-                let redriven =
-                    update.build().execute(&mut *pool).await.map_err(StoreError::query(REDRIVE))?;
-                Ok(redriven.rows_affected())
+                RedriveSelection::Matching(filter) => {
+                    update.push("IN (SELECT d.id FROM deliveries d ");
+                    push_filter(&mut update, filter);
+                    update.push(")");
+                }
             }
-        )
+            let redriven = update.build().execute(&mut *pool).await.map_err(StoreError::query(REDRIVE))?;
+            Ok(redriven.rows_affected())
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Deferral, Store, StoreError, handed_back_state, on_backend};
+use super::{Deferral, Store, StoreError, handed_back_state, on_backend, on_writer};
 
 const DEFER: &str = "defer deliveries";
 const RELEASE_OWN: &str = "release a stopping worker's leases";
@@ -19,33 +19,28 @@ impl Store {
             return Ok(0);
         }
         let now = Utc::now();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(DEFER))?;
-                let mut applied = 0;
-                for deferral in deferrals {
-                    let updated = sqlx::query(concat!(
-                        "UPDATE deliveries SET state = ",
-                        handed_back_state!(),
-                        ", next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(DEFER))?;
+            let mut applied = 0;
+            for deferral in deferrals {
+                let updated = sqlx::query(concat!(
+                    "UPDATE deliveries SET state = ",
+                    handed_back_state!(),
+                    ", next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2 \
                          WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4"
-                    ))
-                    .bind(deferral.not_before)
-                    .bind(now)
-                    .bind(&deferral.delivery_id)
-                    .bind(&deferral.worker_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(DEFER))?;
-                    applied += updated.rows_affected();
-                }
-                tx.commit().await.map_err(StoreError::query(DEFER))?;
-                Ok(applied)
+                ))
+                .bind(deferral.not_before)
+                .bind(now)
+                .bind(&deferral.delivery_id)
+                .bind(&deferral.worker_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(DEFER))?;
+                applied += updated.rows_affected();
             }
-        )
+            tx.commit().await.map_err(StoreError::query(DEFER))?;
+            Ok(applied)
+        })
     }
 
     /// Returns to `pending` (due at once, no attempt spent) every delivery leased by a worker
@@ -60,25 +55,20 @@ impl Store {
         // but escape them anyway so a prefix only ever matches itself.
         let pattern =
             format!("{}%", owner_prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let released = sqlx::query(concat!(
-                    "UPDATE deliveries SET state = ",
-                    handed_back_state!(),
-                    ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
+        on_writer!(self, |pool, Db, begin| {
+            let released = sqlx::query(concat!(
+                "UPDATE deliveries SET state = ",
+                handed_back_state!(),
+                ", lease_owner = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1 \
                      WHERE state = 'in_flight' AND lease_owner LIKE $2 ESCAPE '\\'"
-                ))
-                .bind(now)
-                .bind(pattern)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(RELEASE_OWN))?;
-                Ok(released.rows_affected())
-            }
-        )
+            ))
+            .bind(now)
+            .bind(pattern)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(RELEASE_OWN))?;
+            Ok(released.rows_affected())
+        })
     }
 
     /// Whether `system` has a `pending` or `submitted` delivery due at `now`: one index seek, cheap enough for

@@ -160,10 +160,33 @@ impl Store {
 /// backend, with `$pool` bound to the pool, `$db` naming the sqlx database type and `$begin`
 /// the statement that opens a write transaction (SQLite takes the write lock up front with
 /// `BEGIN IMMEDIATE`, so a transaction that reads first can never fail to upgrade). Code that
-/// writes says `write`: its `$pool` is then a `&mut` connection, the writer's on SQLite (see
-/// [`Pool`]), one from the pool on PostgreSQL; reuse it as `&mut *pool`.
+/// writes uses [`on_writer!`].
 macro_rules! on_backend {
-    ($store:expr, write |$pool:ident, $db:ident, $begin:ident| $body:expr) => {
+    ($store:expr, |$pool:ident, $db:ident, $begin:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite { read: $pool, .. } => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Sqlite;
+                #[allow(unused_variables)]
+                let $begin = "BEGIN IMMEDIATE";
+                $body
+            }
+            $crate::store::Pool::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Postgres;
+                #[allow(unused_variables)]
+                let $begin = "BEGIN";
+                $body
+            }
+        }
+    };
+}
+use on_backend;
+
+/// As [`on_backend!`], for code that writes: `$pool` is a `&mut` connection, the writer's on
+/// SQLite (see [`Pool`]), one from the pool on PostgreSQL; reuse it as `&mut *pool`.
+macro_rules! on_writer {
+    ($store:expr, |$pool:ident, $db:ident, $begin:ident| $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite { write, .. } => {
                 #[allow(dead_code)]
@@ -195,26 +218,8 @@ macro_rules! on_backend {
             }
         }
     };
-    ($store:expr, |$pool:ident, $db:ident, $begin:ident| $body:expr) => {
-        match &$store.pool {
-            $crate::store::Pool::Sqlite { read: $pool, .. } => {
-                #[allow(dead_code)]
-                type $db = ::sqlx::Sqlite;
-                #[allow(unused_variables)]
-                let $begin = "BEGIN IMMEDIATE";
-                $body
-            }
-            $crate::store::Pool::Postgres($pool) => {
-                #[allow(dead_code)]
-                type $db = ::sqlx::Postgres;
-                #[allow(unused_variables)]
-                let $begin = "BEGIN";
-                $body
-            }
-        }
-    };
 }
-use on_backend;
+use on_writer;
 
 /// The state of an `in_flight` delivery handed back unattempted (a lease lapsed or returned, a
 /// deferral): `held` while its wave is not running, else `pending`, or `submitted` when it

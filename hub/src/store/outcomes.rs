@@ -9,7 +9,7 @@ use sqlx::QueryBuilder;
 
 use super::{
     AttemptOutcome, AttemptRecord, DeliveryState, OutcomeReport, StaleRecord, Store, StoreError,
-    Verification, on_backend,
+    Verification, on_writer,
 };
 
 const OPERATION: &str = "record outcomes";
@@ -29,37 +29,32 @@ impl Store {
     /// every batch's path, and per-row statements made it the slowest step on SQLite.
     pub async fn record_outcomes(&self, records: &[AttemptRecord]) -> Result<OutcomeReport, StoreError> {
         let now = Utc::now();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
-                    let mut report = OutcomeReport::default();
-                    for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-                        let mut update = QueryBuilder::<Db>::new(
-                            "WITH v (id, owner, state, next_at, reason, downstream_id, verify_at, verify_deadline) AS (",
-                        );
-                        update.push_values(chunk, |mut row, record| {
-                            let next_attempt_at = match &record.outcome {
-                                AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
-                                _ => None,
-                            };
-                            let downstream_id = match &record.outcome {
-                                AttemptOutcome::Delivered { downstream_id } => downstream_id.clone(),
-                                _ => None,
-                            };
-                            row.push_bind(record.delivery_id.clone())
-                                .push_bind(record.worker_id.clone())
-                                .push_bind(record.outcome.next_state().as_str())
-                                .push_bind(next_attempt_at)
-                                .push_bind(record.outcome.reason().map(str::to_owned))
-                                .push_bind(downstream_id)
-                                .push_bind(record.verify.map(|window| window.first_check_at))
-                                .push_bind(record.verify.map(|window| window.deadline));
-                        });
-                        update.push(
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
+            let mut report = OutcomeReport::default();
+            for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+                let mut update = QueryBuilder::<Db>::new(
+                    "WITH v (id, owner, state, next_at, reason, downstream_id, verify_at, verify_deadline) AS (",
+                );
+                update.push_values(chunk, |mut row, record| {
+                    let next_attempt_at = match &record.outcome {
+                        AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
+                        _ => None,
+                    };
+                    let downstream_id = match &record.outcome {
+                        AttemptOutcome::Delivered { downstream_id } => downstream_id.clone(),
+                        _ => None,
+                    };
+                    row.push_bind(record.delivery_id.clone())
+                        .push_bind(record.worker_id.clone())
+                        .push_bind(record.outcome.next_state().as_str())
+                        .push_bind(next_attempt_at)
+                        .push_bind(record.outcome.reason().map(str::to_owned))
+                        .push_bind(downstream_id)
+                        .push_bind(record.verify.map(|window| window.first_check_at))
+                        .push_bind(record.verify.map(|window| window.deadline));
+                });
+                update.push(
                     // A paused or aborted wave's delivery to be retried is held instead.
                     ") UPDATE deliveries SET state = CASE WHEN v.state = 'pending' AND deliveries.wave IS NOT NULL \
                      AND deliveries.wave NOT IN (SELECT name FROM waves WHERE state = 'running') THEN 'held' \
@@ -70,76 +65,74 @@ impl Store {
                      ticket = NULL, verify_at = v.verify_at, verify_deadline = v.verify_deadline, \
                      updated_at = ",
                 );
-                        update.push_bind(now);
-                        update.push(
-                            " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'in_flight' \
+                update.push_bind(now);
+                update.push(
+                    " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'in_flight' \
                      AND deliveries.lease_owner = v.owner RETURNING deliveries.id, deliveries.attempts",
-                        );
-                        let applied: Vec<(String, i64)> = update
-                            .build_query_as()
-                            .fetch_all(&mut *tx)
+                );
+                let applied: Vec<(String, i64)> = update
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OPERATION))?;
+                let numbers: HashMap<&str, i64> =
+                    applied.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
+
+                let recorded: Vec<(&AttemptRecord, i64)> = chunk
+                    .iter()
+                    .filter_map(|record| {
+                        numbers.get(record.delivery_id.as_str()).map(|number| (record, *number))
+                    })
+                    .collect();
+                if !recorded.is_empty() {
+                    let mut insert = QueryBuilder::<Db>::new(
+                        "INSERT INTO attempts (delivery_id, number, worker_id, started_at, \
+                             finished_at, outcome, http_status, code, summary) ",
+                    );
+                    insert.push_values(&recorded, |mut row, (record, number)| {
+                        row.push_bind(record.delivery_id.clone())
+                            .push_bind(*number)
+                            .push_bind(record.worker_id.clone())
+                            .push_bind(record.started_at)
+                            .push_bind(record.finished_at)
+                            .push_bind(record.outcome.kind().as_str())
+                            .push_bind(record.http_status.map(i32::from))
+                            .push_bind(record.code.clone())
+                            .push_bind(record.summary.clone());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
+                }
+                report.recorded += recorded.len();
+
+                for record in chunk.iter().filter(|record| !numbers.contains_key(record.delivery_id.as_str()))
+                {
+                    let found: Option<(String, Option<String>)> =
+                        sqlx::query_as("SELECT state, lease_owner FROM deliveries WHERE id = $1")
+                            .bind(&record.delivery_id)
+                            .fetch_optional(&mut *tx)
                             .await
                             .map_err(StoreError::query(OPERATION))?;
-                        let numbers: HashMap<&str, i64> =
-                            applied.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
-
-                        let recorded: Vec<(&AttemptRecord, i64)> = chunk
-                            .iter()
-                            .filter_map(|record| {
-                                numbers.get(record.delivery_id.as_str()).map(|number| (record, *number))
-                            })
-                            .collect();
-                        if !recorded.is_empty() {
-                            let mut insert = QueryBuilder::<Db>::new(
-                                "INSERT INTO attempts (delivery_id, number, worker_id, started_at, \
-                             finished_at, outcome, http_status, code, summary) ",
-                            );
-                            insert.push_values(&recorded, |mut row, (record, number)| {
-                                row.push_bind(record.delivery_id.clone())
-                                    .push_bind(*number)
-                                    .push_bind(record.worker_id.clone())
-                                    .push_bind(record.started_at)
-                                    .push_bind(record.finished_at)
-                                    .push_bind(record.outcome.kind().as_str())
-                                    .push_bind(record.http_status.map(i32::from))
-                                    .push_bind(record.code.clone())
-                                    .push_bind(record.summary.clone());
-                            });
-                            insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
-                        }
-                        report.recorded += recorded.len();
-
-                        for record in
-                            chunk.iter().filter(|record| !numbers.contains_key(record.delivery_id.as_str()))
-                        {
-                            let found: Option<(String, Option<String>)> =
-                                sqlx::query_as("SELECT state, lease_owner FROM deliveries WHERE id = $1")
-                                    .bind(&record.delivery_id)
-                                    .fetch_optional(&mut *tx)
-                                    .await
-                                    .map_err(StoreError::query(OPERATION))?;
-                            let (found_state, found_lease_owner) = match found {
-                                Some((state, owner)) => (DeliveryState::parse(&state), owner),
-                                None => (None, None),
-                            };
-                            tracing::warn!(
-                                delivery_id = %record.delivery_id,
-                                worker_id = %record.worker_id,
-                                found_state = found_state.map(DeliveryState::as_str),
-                                "ignored an attempt record: the delivery is no longer leased to this worker"
-                            );
-                            report.stale.push(StaleRecord {
-                                delivery_id: record.delivery_id.clone(),
-                                worker_id: record.worker_id.clone(),
-                                found_state,
-                                found_lease_owner,
-                            });
-                        }
-                    }
-                    tx.commit().await.map_err(StoreError::query(OPERATION))?;
-                    Ok(report)
+                    let (found_state, found_lease_owner) = match found {
+                        Some((state, owner)) => (DeliveryState::parse(&state), owner),
+                        None => (None, None),
+                    };
+                    tracing::warn!(
+                        delivery_id = %record.delivery_id,
+                        worker_id = %record.worker_id,
+                        found_state = found_state.map(DeliveryState::as_str),
+                        "ignored an attempt record: the delivery is no longer leased to this worker"
+                    );
+                    report.stale.push(StaleRecord {
+                        delivery_id: record.delivery_id.clone(),
+                        worker_id: record.worker_id.clone(),
+                        found_state,
+                        found_lease_owner,
+                    });
                 }
-        )
+            }
+            tx.commit().await.map_err(StoreError::query(OPERATION))?;
+            Ok(report)
+        })
     }
 
     /// Records what reading a `delivered` delivery back found. Returns false (and changes
@@ -154,25 +147,20 @@ impl Store {
             Verification::Confirmed => None,
             Verification::SilentFailure { reason } => Some(reason.as_str()),
         };
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let updated = sqlx::query(
-                    "UPDATE deliveries SET state = $1, last_reason = COALESCE($2, last_reason), \
+        on_writer!(self, |pool, Db, begin| {
+            let updated = sqlx::query(
+                "UPDATE deliveries SET state = $1, last_reason = COALESCE($2, last_reason), \
                      verify_at = NULL, verify_deadline = NULL, updated_at = $3 \
                  WHERE id = $4 AND state = 'delivered'",
-                )
-                .bind(verdict.next_state().as_str())
-                .bind(reason)
-                .bind(now)
-                .bind(delivery_id)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(VERIFY))?;
-                Ok(updated.rows_affected() == 1)
-            }
-        )
+            )
+            .bind(verdict.next_state().as_str())
+            .bind(reason)
+            .bind(now)
+            .bind(delivery_id)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(VERIFY))?;
+            Ok(updated.rows_affected() == 1)
+        })
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Store, StoreError, on_backend};
+use super::{Store, StoreError, on_backend, on_writer};
 
 const RECORD: &str = "record a replay run";
 const LIST: &str = "list replay runs";
@@ -29,34 +29,29 @@ pub struct ReplayRun {
 
 impl Store {
     pub async fn record_replay_run(&self, run: &ReplayRun) -> Result<(), StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                sqlx::query(
-                    "INSERT INTO replay_runs (id, system, target, contracts, catalog_digest, map_digest, \
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query(
+                "INSERT INTO replay_runs (id, system, target, contracts, catalog_digest, map_digest, \
                      started_at, finished_at, cases, passed, failed, report) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(&run.id)
-                .bind(&run.system)
-                .bind(&run.target)
-                .bind(&run.contracts)
-                .bind(&run.catalog_digest)
-                .bind(&run.map_digest)
-                .bind(run.started_at)
-                .bind(run.finished_at)
-                .bind(run.cases)
-                .bind(run.passed)
-                .bind(run.failed)
-                .bind(&run.report)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(RECORD))?;
-                Ok(())
-            }
-        )
+            )
+            .bind(&run.id)
+            .bind(&run.system)
+            .bind(&run.target)
+            .bind(&run.contracts)
+            .bind(&run.catalog_digest)
+            .bind(&run.map_digest)
+            .bind(run.started_at)
+            .bind(run.finished_at)
+            .bind(run.cases)
+            .bind(run.passed)
+            .bind(run.failed)
+            .bind(&run.report)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(RECORD))?;
+            Ok(())
+        })
     }
 
     /// The system's replay runs, newest first.

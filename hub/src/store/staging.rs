@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::QueryBuilder;
 use ulid::Ulid;
 
-use super::{NewEvent, Store, StoreError, on_backend};
+use super::{NewEvent, Store, StoreError, on_backend, on_writer};
 
 const START: &str = "start an import";
 const STAGE: &str = "stage an import batch";
@@ -104,21 +104,16 @@ impl Store {
     /// Records the start of an import of `files`; returns its id (a ULID).
     pub async fn start_import(&self, files: &Value) -> Result<String, StoreError> {
         let id = Ulid::generate().to_string();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                sqlx::query("INSERT INTO imports (id, started_at, files) VALUES ($1, $2, $3)")
-                    .bind(&id)
-                    .bind(Utc::now())
-                    .bind(files)
-                    .execute(&mut *pool)
-                    .await
-                    .map_err(StoreError::query(START))?;
-                Ok(id)
-            }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query("INSERT INTO imports (id, started_at, files) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(Utc::now())
+                .bind(files)
+                .execute(&mut *pool)
+                .await
+                .map_err(StoreError::query(START))?;
+            Ok(id)
+        })
     }
 
     /// Writes one batch of an import in one transaction: users and events already staged
@@ -126,99 +121,81 @@ impl Store {
     pub async fn stage(&self, import_id: &str, batch: &ImportBatch) -> Result<StageReport, StoreError> {
         let mut report =
             StageReport { quarantined: batch.quarantined.len() as u64, ..StageReport::default() };
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(STAGE))?;
-                for chunk in batch.users.chunks(ROWS_PER_STATEMENT) {
-                    let mut insert = QueryBuilder::<Db>::new(
-                        "INSERT INTO legacy_users (legacy_id, user_id, status, created_at, partner_code, \
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(STAGE))?;
+            for chunk in batch.users.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO legacy_users (legacy_id, user_id, status, created_at, partner_code, \
                      website, enrollments, import_id) ",
-                    );
-                    insert.push_values(chunk, |mut row, user| {
-                        row.push_bind(&user.legacy_id)
-                            .push_bind(&user.user_id)
-                            .push_bind(&user.status)
-                            .push_bind(user.created_at)
-                            .push_bind(&user.partner_code)
-                            .push_bind(&user.website)
-                            .push_bind(user.enrollments)
-                            .push_bind(import_id);
-                    });
-                    insert.push(" ON CONFLICT (legacy_id) DO NOTHING");
-                    let written = insert
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(STAGE))?
-                        .rows_affected();
-                    report.users_staged += written;
-                    report.users_already_staged += chunk.len() as u64 - written;
-                }
-                for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
-                    let mut insert = QueryBuilder::<Db>::new(
-                        "INSERT INTO staged_events (legacy_id, source, event_id, event_type, version, time, \
-                     data, import_id) ",
-                    );
-                    insert.push_values(chunk, |mut row, event| {
-                        row.push_bind(&event.legacy_id)
-                            .push_bind(&event.source)
-                            .push_bind(&event.event_id)
-                            .push_bind(&event.event_type)
-                            .push_bind(event.version)
-                            .push_bind(event.time)
-                            .push_bind(&event.data)
-                            .push_bind(import_id);
-                    });
-                    insert.push(" ON CONFLICT (source, event_id) DO NOTHING");
-                    let written = insert
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(STAGE))?
-                        .rows_affected();
-                    report.events_staged += written;
-                    report.events_already_staged += chunk.len() as u64 - written;
-                }
-                for chunk in batch.quarantined.chunks(ROWS_PER_STATEMENT) {
-                    let mut insert = QueryBuilder::<Db>::new(
-                        "INSERT INTO quarantine (import_id, file, line, legacy_id, reason, class) ",
-                    );
-                    insert.push_values(chunk, |mut row, entry| {
-                        row.push_bind(import_id)
-                            .push_bind(&entry.file)
-                            .push_bind(entry.line)
-                            .push_bind(&entry.legacy_id)
-                            .push_bind(&entry.reason)
-                            .push_bind(&entry.class);
-                    });
-                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(STAGE))?;
-                }
-                tx.commit().await.map_err(StoreError::query(STAGE))?;
-                Ok(report)
+                );
+                insert.push_values(chunk, |mut row, user| {
+                    row.push_bind(&user.legacy_id)
+                        .push_bind(&user.user_id)
+                        .push_bind(&user.status)
+                        .push_bind(user.created_at)
+                        .push_bind(&user.partner_code)
+                        .push_bind(&user.website)
+                        .push_bind(user.enrollments)
+                        .push_bind(import_id);
+                });
+                insert.push(" ON CONFLICT (legacy_id) DO NOTHING");
+                let written =
+                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(STAGE))?.rows_affected();
+                report.users_staged += written;
+                report.users_already_staged += chunk.len() as u64 - written;
             }
-        )
+            for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO staged_events (legacy_id, source, event_id, event_type, version, time, \
+                     data, import_id) ",
+                );
+                insert.push_values(chunk, |mut row, event| {
+                    row.push_bind(&event.legacy_id)
+                        .push_bind(&event.source)
+                        .push_bind(&event.event_id)
+                        .push_bind(&event.event_type)
+                        .push_bind(event.version)
+                        .push_bind(event.time)
+                        .push_bind(&event.data)
+                        .push_bind(import_id);
+                });
+                insert.push(" ON CONFLICT (source, event_id) DO NOTHING");
+                let written =
+                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(STAGE))?.rows_affected();
+                report.events_staged += written;
+                report.events_already_staged += chunk.len() as u64 - written;
+            }
+            for chunk in batch.quarantined.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO quarantine (import_id, file, line, legacy_id, reason, class) ",
+                );
+                insert.push_values(chunk, |mut row, entry| {
+                    row.push_bind(import_id)
+                        .push_bind(&entry.file)
+                        .push_bind(entry.line)
+                        .push_bind(&entry.legacy_id)
+                        .push_bind(&entry.reason)
+                        .push_bind(&entry.class);
+                });
+                insert.build().execute(&mut *tx).await.map_err(StoreError::query(STAGE))?;
+            }
+            tx.commit().await.map_err(StoreError::query(STAGE))?;
+            Ok(report)
+        })
     }
 
     /// Records the end of an import with its counts.
     pub async fn finish_import(&self, import_id: &str, counts: &Value) -> Result<(), StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                sqlx::query("UPDATE imports SET finished_at = $1, counts = $2 WHERE id = $3")
-                    .bind(Utc::now())
-                    .bind(counts)
-                    .bind(import_id)
-                    .execute(&mut *pool)
-                    .await
-                    .map_err(StoreError::query(FINISH))?;
-                Ok(())
-            }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query("UPDATE imports SET finished_at = $1, counts = $2 WHERE id = $3")
+                .bind(Utc::now())
+                .bind(counts)
+                .bind(import_id)
+                .execute(&mut *pool)
+                .await
+                .map_err(StoreError::query(FINISH))?;
+            Ok(())
+        })
     }
 
     /// The import with this id, or the latest one when `id` is `None`.

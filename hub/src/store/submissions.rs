@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::{Store, StoreError, Submission, on_backend};
+use super::{Store, StoreError, Submission, on_writer};
 
 const SUBMIT: &str = "record submitted deliveries";
 
@@ -17,33 +17,28 @@ impl Store {
             return Ok(0);
         }
         let now = Utc::now();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(SUBMIT))?;
-                let mut applied = 0;
-                for submission in submissions {
-                    let updated = sqlx::query(
-                        "UPDATE deliveries \
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(SUBMIT))?;
+            let mut applied = 0;
+            for submission in submissions {
+                let updated = sqlx::query(
+                    "UPDATE deliveries \
                      SET state = 'submitted', ticket = $1, next_attempt_at = $2, lease_owner = NULL, \
                          lease_until = NULL, updated_at = $3 \
                      WHERE id = $4 AND state = 'in_flight' AND lease_owner = $5",
-                    )
-                    .bind(&submission.ticket)
-                    .bind(submission.check_at)
-                    .bind(now)
-                    .bind(&submission.delivery_id)
-                    .bind(&submission.worker_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(SUBMIT))?;
-                    applied += updated.rows_affected();
-                }
-                tx.commit().await.map_err(StoreError::query(SUBMIT))?;
-                Ok(applied)
+                )
+                .bind(&submission.ticket)
+                .bind(submission.check_at)
+                .bind(now)
+                .bind(&submission.delivery_id)
+                .bind(&submission.worker_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(SUBMIT))?;
+                applied += updated.rows_affected();
             }
-        )
+            tx.commit().await.map_err(StoreError::query(SUBMIT))?;
+            Ok(applied)
+        })
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
 
-use super::{Store, StoreError, Verification, on_backend};
+use super::{Store, StoreError, Verification, on_backend, on_writer};
 
 const CLAIM: &str = "claim due verifications";
 const APPLY: &str = "record verification steps";
@@ -90,22 +90,17 @@ impl Store {
         if !self.has_verification_due(system, now).await? {
             return Ok(Vec::new());
         }
-        let ids: Vec<String> = on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                // One statement: SQLite runs it atomically; on PostgreSQL it locks and skips.
-                sqlx::query_scalar(claim_sql)
-                    .bind(system)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .bind(held_until)
-                    .fetch_all(&mut *pool)
-                    .await
-                    .map_err(StoreError::query(CLAIM))
-            }
-        )?;
+        let ids: Vec<String> = on_writer!(self, |pool, Db, begin| {
+            // One statement: SQLite runs it atomically; on PostgreSQL it locks and skips.
+            sqlx::query_scalar(claim_sql)
+                .bind(system)
+                .bind(now)
+                .bind(i64::from(limit))
+                .bind(held_until)
+                .fetch_all(&mut *pool)
+                .await
+                .map_err(StoreError::query(CLAIM))
+        })?;
         // Read after the claim, from the readers' pool: the writer is not held while events
         // are read and decoded.
         let mut due = Vec::with_capacity(ids.len());
@@ -144,56 +139,50 @@ impl Store {
         if steps.is_empty() {
             return Ok(0);
         }
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(APPLY))?;
-                let mut applied = 0;
-                for chunk in steps.chunks(STEPS_PER_STATEMENT) {
-                    // `again`: a later check, which keeps the deadline and applies only while a
-                    // check is still scheduled (a verdict or give-up meanwhile ends it).
-                    let mut update =
-                        QueryBuilder::<Db>::new("WITH v (id, state, reason, verify_at, again) AS (");
-                    update.push_values(chunk, |mut row, (delivery_id, step)| {
-                        let (state, reason, verify_at, again) = match step {
-                            VerificationStep::Verdict(verdict) => {
-                                let reason = match verdict {
-                                    Verification::Confirmed => None,
-                                    Verification::SilentFailure { reason } => Some(reason.clone()),
-                                };
-                                (verdict.next_state().as_str(), reason, None, false)
-                            }
-                            VerificationStep::CheckAgainAt(at) => ("delivered", None, Some(*at), true),
-                            VerificationStep::GiveUp { reason } => {
-                                ("delivered", Some(format!("not verified: {reason}")), None, false)
-                            }
-                        };
-                        row.push_bind(delivery_id.clone())
-                            .push_bind(state)
-                            .push_bind(reason)
-                            .push_bind(verify_at)
-                            .push_bind(again);
-                    });
-                    update.push(
-                        ") UPDATE deliveries SET state = v.state, \
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(APPLY))?;
+            let mut applied = 0;
+            for chunk in steps.chunks(STEPS_PER_STATEMENT) {
+                // `again`: a later check, which keeps the deadline and applies only while a
+                // check is still scheduled (a verdict or give-up meanwhile ends it).
+                let mut update = QueryBuilder::<Db>::new("WITH v (id, state, reason, verify_at, again) AS (");
+                update.push_values(chunk, |mut row, (delivery_id, step)| {
+                    let (state, reason, verify_at, again) = match step {
+                        VerificationStep::Verdict(verdict) => {
+                            let reason = match verdict {
+                                Verification::Confirmed => None,
+                                Verification::SilentFailure { reason } => Some(reason.clone()),
+                            };
+                            (verdict.next_state().as_str(), reason, None, false)
+                        }
+                        VerificationStep::CheckAgainAt(at) => ("delivered", None, Some(*at), true),
+                        VerificationStep::GiveUp { reason } => {
+                            ("delivered", Some(format!("not verified: {reason}")), None, false)
+                        }
+                    };
+                    row.push_bind(delivery_id.clone())
+                        .push_bind(state)
+                        .push_bind(reason)
+                        .push_bind(verify_at)
+                        .push_bind(again);
+                });
+                update.push(
+                    ") UPDATE deliveries SET state = v.state, \
                      last_reason = COALESCE(v.reason, deliveries.last_reason), verify_at = v.verify_at, \
                      verify_deadline = CASE WHEN v.again THEN deliveries.verify_deadline ELSE NULL END, \
                      updated_at = ",
-                    );
-                    update.push_bind(now);
-                    update.push(
-                        " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'delivered' \
+                );
+                update.push_bind(now);
+                update.push(
+                    " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'delivered' \
                      AND (NOT v.again OR deliveries.verify_at IS NOT NULL)",
-                    );
-                    let updated = update.build().execute(&mut *tx).await.map_err(StoreError::query(APPLY))?;
-                    applied += updated.rows_affected();
-                }
-                tx.commit().await.map_err(StoreError::query(APPLY))?;
-                Ok(applied)
+                );
+                let updated = update.build().execute(&mut *tx).await.map_err(StoreError::query(APPLY))?;
+                applied += updated.rows_affected();
             }
-        )
+            tx.commit().await.map_err(StoreError::query(APPLY))?;
+            Ok(applied)
+        })
     }
 
     /// Whether `system` has a verification due at `now` (one seek on a partial index).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
 
-use super::{Store, StoreError, on_backend};
+use super::{Store, StoreError, on_backend, on_writer};
 
 const MOVE: &str = "change a wave's state";
 const FEED: &str = "feed a wave";
@@ -87,64 +87,58 @@ impl Store {
     ) -> Result<u64, TransitionError> {
         let now = Utc::now();
         let finished = matches!(change.to, "aborted" | "completed");
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(MOVE))?;
-                    let mut update = QueryBuilder::<Db>::new("UPDATE waves SET state = ");
-                    update.push_bind(change.to);
-                    if let Some(baseline) = change.baseline {
-                        update.push(", baseline = ").push_bind(baseline);
-                    }
-                    if finished {
-                        update.push(", finished_at = ").push_bind(now);
-                    }
-                    update.push(" WHERE name = ").push_bind(name).push(" AND state IN (");
-                    let mut states = update.separated(", ");
-                    for state in change.from {
-                        states.push_bind(*state);
-                    }
-                    update.push(")");
-                    let moved = update.build().execute(&mut *tx).await.map_err(StoreError::query(MOVE))?;
-                    if moved.rows_affected() == 0 {
-                        let state: Option<(String,)> =
-                            sqlx::query_as("SELECT state FROM waves WHERE name = $1")
-                                .bind(name)
-                                .fetch_optional(&mut *tx)
-                                .await
-                                .map_err(StoreError::query(MOVE))?;
-                        return Err(match state {
-                            None => TransitionError::NoWave(name.to_owned()),
-                            Some((state,)) => TransitionError::State {
-                                wave: name.to_owned(),
-                                state,
-                                action: change.action.to_owned(),
-                                allowed: change.from.join(" or "),
-                            },
-                        });
-                    }
-                    let sql = match change.hold {
-                        HoldChange::Keep => None,
-                        HoldChange::Hold => Some(HOLD_QUEUED),
-                        HoldChange::Release => Some(
-                            "UPDATE deliveries SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(MOVE))?;
+            let mut update = QueryBuilder::<Db>::new("UPDATE waves SET state = ");
+            update.push_bind(change.to);
+            if let Some(baseline) = change.baseline {
+                update.push(", baseline = ").push_bind(baseline);
+            }
+            if finished {
+                update.push(", finished_at = ").push_bind(now);
+            }
+            update.push(" WHERE name = ").push_bind(name).push(" AND state IN (");
+            let mut states = update.separated(", ");
+            for state in change.from {
+                states.push_bind(*state);
+            }
+            update.push(")");
+            let moved = update.build().execute(&mut *tx).await.map_err(StoreError::query(MOVE))?;
+            if moved.rows_affected() == 0 {
+                let state: Option<(String,)> = sqlx::query_as("SELECT state FROM waves WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(MOVE))?;
+                return Err(match state {
+                    None => TransitionError::NoWave(name.to_owned()),
+                    Some((state,)) => TransitionError::State {
+                        wave: name.to_owned(),
+                        state,
+                        action: change.action.to_owned(),
+                        allowed: change.from.join(" or "),
+                    },
+                });
+            }
+            let sql = match change.hold {
+                HoldChange::Keep => None,
+                HoldChange::Hold => Some(HOLD_QUEUED),
+                HoldChange::Release => Some(
+                    "UPDATE deliveries SET state = CASE WHEN ticket IS NULL THEN 'pending' ELSE 'submitted' END, \
                      next_attempt_at = $2, updated_at = $2 WHERE wave = $1 AND state = 'held'",
-                        ),
-                    };
-                    let mut changed = 0;
-                    if let Some(sql) = sql {
-                        changed = sqlx::query(sql)
-                            .bind(name)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StoreError::query(MOVE))?
-                            .rows_affected();
-                    }
-                    sqlx::query(
+                ),
+            };
+            let mut changed = 0;
+            if let Some(sql) = sql {
+                changed = sqlx::query(sql)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(MOVE))?
+                    .rows_affected();
+            }
+            sqlx::query(
                 "INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(name)
@@ -156,29 +150,23 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(MOVE))?;
-                    tx.commit().await.map_err(StoreError::query(MOVE))?;
-                    Ok(changed)
-                }
-        )
+            tx.commit().await.map_err(StoreError::query(MOVE))?;
+            Ok(changed)
+        })
     }
 
     /// Holds the queued deliveries of wave `name` (a paused or aborted wave's deliveries that
     /// came back from a worker to be retried). Returns how many.
     pub async fn hold_wave_deliveries(&self, name: &str) -> Result<u64, StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let held = sqlx::query(HOLD_QUEUED)
-                    .bind(name)
-                    .bind(Utc::now())
-                    .execute(&mut *pool)
-                    .await
-                    .map_err(StoreError::query(MOVE))?;
-                Ok(held.rows_affected())
-            }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            let held = sqlx::query(HOLD_QUEUED)
+                .bind(name)
+                .bind(Utc::now())
+                .execute(&mut *pool)
+                .await
+                .map_err(StoreError::query(MOVE))?;
+            Ok(held.rows_affected())
+        })
     }
 
     /// The waves a driver looks after: running, paused and aborted ones.
@@ -215,45 +203,35 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                let claimed = sqlx::query(
-                    "UPDATE waves SET feeder = $2, feeder_until = $3 WHERE name = $1 AND state = 'running' \
+        on_writer!(self, |pool, Db, begin| {
+            let claimed = sqlx::query(
+                "UPDATE waves SET feeder = $2, feeder_until = $3 WHERE name = $1 AND state = 'running' \
                  AND (feeder IS NULL OR feeder = $2 OR feeder_until < $4)",
-                )
-                .bind(name)
-                .bind(owner)
-                .bind(until)
-                .bind(now)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(FEED))?;
-                Ok(claimed.rows_affected() == 1)
-            }
-        )
+            )
+            .bind(name)
+            .bind(owner)
+            .bind(until)
+            .bind(now)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(FEED))?;
+            Ok(claimed.rows_affected() == 1)
+        })
     }
 
     /// Gives up feeding `name` (a stopping hub), so another hub takes over at once.
     pub async fn release_wave_feeder(&self, name: &str, owner: &str) -> Result<(), StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                sqlx::query(
-                    "UPDATE waves SET feeder = NULL, feeder_until = NULL WHERE name = $1 AND feeder = $2",
-                )
-                .bind(name)
-                .bind(owner)
-                .execute(&mut *pool)
-                .await
-                .map_err(StoreError::query(FEED))?;
-                Ok(())
-            }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query(
+                "UPDATE waves SET feeder = NULL, feeder_until = NULL WHERE name = $1 AND feeder = $2",
+            )
+            .bind(name)
+            .bind(owner)
+            .execute(&mut *pool)
+            .await
+            .map_err(StoreError::query(FEED))?;
+            Ok(())
+        })
     }
 
     /// Up to `limit` of the wave's users after `cursor`, in legacy id order.
@@ -282,21 +260,16 @@ impl Store {
     /// after the release: a hub that stops in between releases those users again, which
     /// releases nothing twice.
     pub async fn record_wave_fed(&self, name: &str, cursor: &str, fed_users: i64) -> Result<(), StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin | {
-                sqlx::query("UPDATE waves SET cursor = $2, fed_users = $3 WHERE name = $1")
-                    .bind(name)
-                    .bind(cursor)
-                    .bind(fed_users)
-                    .execute(&mut *pool)
-                    .await
-                    .map_err(StoreError::query(FEED))?;
-                Ok(())
-            }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query("UPDATE waves SET cursor = $2, fed_users = $3 WHERE name = $1")
+                .bind(name)
+                .bind(cursor)
+                .bind(fed_users)
+                .execute(&mut *pool)
+                .await
+                .map_err(StoreError::query(FEED))?;
+            Ok(())
+        })
     }
 
     /// The wave's deliveries counted by system and state, only of `states` when given.
@@ -387,28 +360,21 @@ impl Store {
         states: &[&str],
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    let mut update = QueryBuilder::<Db>::new(
-                        "UPDATE deliveries SET state = 'pending', attempts_before_redrive = attempts, verify_at = NULL, ",
-                    );
-                    update.push("next_attempt_at = ").push_bind(now);
-                    update.push(", redriven_at = ").push_bind(now);
-                    update.push(", updated_at = ").push_bind(now);
-                    update.push(" WHERE wave = ").push_bind(name).push(" AND state IN (");
-                    let mut list = update.separated(", ");
-                    for state in states {
-                        list.push_bind(*state);
-                    }
-                    update.push(")");
-                    let redriven =
-                        update.build().execute(&mut *pool).await.map_err(StoreError::query(REDRIVE))?;
-                    Ok(redriven.rows_affected())
-                }
-        )
+        on_writer!(self, |pool, Db, begin| {
+            let mut update = QueryBuilder::<Db>::new(
+                "UPDATE deliveries SET state = 'pending', attempts_before_redrive = attempts, verify_at = NULL, ",
+            );
+            update.push("next_attempt_at = ").push_bind(now);
+            update.push(", redriven_at = ").push_bind(now);
+            update.push(", updated_at = ").push_bind(now);
+            update.push(" WHERE wave = ").push_bind(name).push(" AND state IN (");
+            let mut list = update.separated(", ");
+            for state in states {
+                list.push_bind(*state);
+            }
+            update.push(")");
+            let redriven = update.build().execute(&mut *pool).await.map_err(StoreError::query(REDRIVE))?;
+            Ok(redriven.rows_affected())
+        })
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
 
-use super::{Store, StoreError, on_backend};
+use super::{Store, StoreError, on_backend, on_writer};
 
 const PLAN: &str = "plan a wave";
 const READ: &str = "read a wave";
@@ -79,91 +79,82 @@ impl Store {
         actor: &str,
     ) -> Result<WaveRow, PlanError> {
         let now = Utc::now();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(PLAN))?;
-                    let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM waves WHERE name = $1")
-                        .bind(name)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(PLAN))?;
-                    if exists.is_some() {
-                        return Err(PlanError::Exists(name.to_owned()));
-                    }
-                    sqlx::query("INSERT INTO waves (name, cohort, state, users, created_at) VALUES ($1, $2, 'planned', 0, $3)")
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(PLAN))?;
+            let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM waves WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::query(PLAN))?;
+            if exists.is_some() {
+                return Err(PlanError::Exists(name.to_owned()));
+            }
+            sqlx::query("INSERT INTO waves (name, cohort, state, users, created_at) VALUES ($1, $2, 'planned', 0, $3)")
                 .bind(name)
                 .bind(cohort)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(PLAN))?;
-                    let limit = match filter.share {
-                        Some(share) => {
-                            let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM legacy_users")
-                                .fetch_one(&mut *tx)
-                                .await
-                                .map_err(StoreError::query(PLAN))?;
-                            Some((total as f64 * share).ceil() as i64)
-                        }
-                        None => None,
-                    };
-                    let mut update = QueryBuilder::<Db>::new("UPDATE legacy_users SET wave = ");
-                    update.push_bind(name);
-                    update.push(
-                " WHERE wave IS NULL AND legacy_id IN (SELECT legacy_id FROM legacy_users WHERE wave IS NULL",
-            );
-                    if let Some(status) = &filter.status {
-                        update.push(" AND status = ").push_bind(status);
-                    }
-                    if let Some(partner) = &filter.partner_code {
-                        update.push(" AND partner_code = ").push_bind(partner);
-                    }
-                    if let Some(website) = &filter.website {
-                        update.push(" AND website = ").push_bind(website);
-                    }
-                    if let Some(day) = filter.created_before {
-                        update
-                            .push(" AND created_at < ")
-                            .push_bind(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-                    }
-                    if let Some(day) = filter.created_from {
-                        update
-                            .push(" AND created_at >= ")
-                            .push_bind(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-                    }
-                    if let Some(ids) = &filter.legacy_ids {
-                        update.push(" AND legacy_id IN (");
-                        let mut list = update.separated(", ");
-                        for id in ids {
-                            list.push_bind(id);
-                        }
-                        update.push(")");
-                    }
-                    update.push(" ORDER BY legacy_id");
-                    if let Some(limit) = limit {
-                        update.push(" LIMIT ").push_bind(limit);
-                    }
-                    update.push(")");
-                    let taken = update
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(PLAN))?
-                        .rows_affected();
-                    if taken == 0 {
-                        return Err(PlanError::Empty);
-                    }
-                    sqlx::query("UPDATE waves SET users = $1 WHERE name = $2")
-                        .bind(taken as i64)
-                        .bind(name)
-                        .execute(&mut *tx)
+            let limit = match filter.share {
+                Some(share) => {
+                    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM legacy_users")
+                        .fetch_one(&mut *tx)
                         .await
                         .map_err(StoreError::query(PLAN))?;
-                    sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, 'planned', $2, $3, NULL, $4)")
+                    Some((total as f64 * share).ceil() as i64)
+                }
+                None => None,
+            };
+            let mut update = QueryBuilder::<Db>::new("UPDATE legacy_users SET wave = ");
+            update.push_bind(name);
+            update.push(
+                " WHERE wave IS NULL AND legacy_id IN (SELECT legacy_id FROM legacy_users WHERE wave IS NULL",
+            );
+            if let Some(status) = &filter.status {
+                update.push(" AND status = ").push_bind(status);
+            }
+            if let Some(partner) = &filter.partner_code {
+                update.push(" AND partner_code = ").push_bind(partner);
+            }
+            if let Some(website) = &filter.website {
+                update.push(" AND website = ").push_bind(website);
+            }
+            if let Some(day) = filter.created_before {
+                update
+                    .push(" AND created_at < ")
+                    .push_bind(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+            }
+            if let Some(day) = filter.created_from {
+                update
+                    .push(" AND created_at >= ")
+                    .push_bind(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+            }
+            if let Some(ids) = &filter.legacy_ids {
+                update.push(" AND legacy_id IN (");
+                let mut list = update.separated(", ");
+                for id in ids {
+                    list.push_bind(id);
+                }
+                update.push(")");
+            }
+            update.push(" ORDER BY legacy_id");
+            if let Some(limit) = limit {
+                update.push(" LIMIT ").push_bind(limit);
+            }
+            update.push(")");
+            let taken =
+                update.build().execute(&mut *tx).await.map_err(StoreError::query(PLAN))?.rows_affected();
+            if taken == 0 {
+                return Err(PlanError::Empty);
+            }
+            sqlx::query("UPDATE waves SET users = $1 WHERE name = $2")
+                .bind(taken as i64)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(PLAN))?;
+            sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, 'planned', $2, $3, NULL, $4)")
                 .bind(name)
                 .bind(actor)
                 .bind(cohort)
@@ -171,16 +162,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(PLAN))?;
-                    tx.commit().await.map_err(StoreError::query(PLAN))?;
-                    Ok(WaveRow {
-                        name: name.to_owned(),
-                        cohort: cohort.to_owned(),
-                        state: "planned".into(),
-                        users: taken as i64,
-                        created_at: now,
-                    })
-                }
-        )
+            tx.commit().await.map_err(StoreError::query(PLAN))?;
+            Ok(WaveRow {
+                name: name.to_owned(),
+                cohort: cohort.to_owned(),
+                state: "planned".into(),
+                users: taken as i64,
+                created_at: now,
+            })
+        })
     }
 
     pub async fn wave(&self, name: &str) -> Result<Option<WaveRow>, StoreError> {
@@ -230,14 +220,9 @@ impl Store {
         note: Option<&str>,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(SIGN))?;
-                    sqlx::query(
+        on_writer!(self, |pool, Db, begin| {
+            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(SIGN))?;
+            sqlx::query(
                 "INSERT INTO wave_signoffs (wave, owner, signed_by, note, signed_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (wave, owner) DO UPDATE SET signed_by = excluded.signed_by, note = excluded.note, \
                  signed_at = excluded.signed_at",
@@ -250,7 +235,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(SIGN))?;
-                    sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, 'signed-off', $2, $3, NULL, $4)")
+            sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, 'signed-off', $2, $3, NULL, $4)")
                 .bind(wave)
                 .bind(by)
                 .bind(format!("for {owner}{}", note.map(|n| format!(": {n}")).unwrap_or_default()))
@@ -258,9 +243,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(SIGN))?;
-                    tx.commit().await.map_err(StoreError::query(SIGN))
-                }
-        )
+            tx.commit().await.map_err(StoreError::query(SIGN))
+        })
     }
 
     pub async fn signoffs(&self, wave: &str) -> Result<Vec<Signoff>, StoreError> {
@@ -283,13 +267,8 @@ impl Store {
         reason: Option<&str>,
         evidence: Option<&Value>,
     ) -> Result<(), StoreError> {
-        on_backend!(
-            self,
-            write | pool,
-            Db,
-            begin
-                | {
-                    sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        on_writer!(self, |pool, Db, begin| {
+            sqlx::query("INSERT INTO wave_actions (wave, action, actor, reason, evidence, at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(wave)
                 .bind(action)
                 .bind(actor)
@@ -299,9 +278,8 @@ impl Store {
                 .execute(&mut *pool)
                 .await
                 .map_err(StoreError::query(ACT))?;
-                    Ok(())
-                }
-        )
+            Ok(())
+        })
     }
 
     /// Every action on the wave, oldest first.
