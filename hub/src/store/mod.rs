@@ -115,6 +115,12 @@ pub struct Store {
 /// sleeps, 18.8 s of sleeping per 10 s, while a core stood idle). Behind a mutex, writers
 /// queue first come first served, the next starts the moment the last is done (a pool would
 /// spawn a task and ping the connection at each hand-over), and the cache stays warm.
+///
+/// The queue (apalis) writes through the readers' pool. Tried: giving it the writer's
+/// connection (a pool of one). Its fetches, pushes and acks stopped waiting for SQLite's lock
+/// (22 to 29 ms each in `bench salesforce`), but no benchmark ran faster (migration, hub,
+/// Salesforce, alternating runs against the build before), and the hub held ~45 MiB more: with
+/// no other connection's writes emptying it, the writer's cache filled. Left out.
 #[derive(Debug, Clone)]
 enum Pool {
     Sqlite { read: SqlitePool, write: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>> },

@@ -193,15 +193,17 @@ impl OrgStore {
         }
         // Validation rules, then duplicate rules, see the record as it would be saved.
         let own_id = existing.as_deref();
-        let mut merged = own_id
-            .and_then(|id| self.record_by_id(&object.name, id))
-            .map(|record| record.values.clone())
-            .unwrap_or_default();
-        merged.extend(checked.values.clone());
+        // A new record is saved as it was checked: no copy of it to look at.
+        let stored = own_id.and_then(|id| self.record_by_id(&object.name, id)).map(|record| {
+            let mut merged = record.values.clone();
+            merged.extend(checked.values.clone());
+            merged
+        });
+        let merged = stored.as_ref().unwrap_or(&checked.values);
         let org = Arc::clone(&self.org);
-        let mut errors = org_rules::validation_errors(self, &org, object, &merged, own_id);
+        let mut errors = org_rules::validation_errors(self, &org, object, merged, own_id);
         if errors.is_empty() {
-            errors = org_rules::duplicate_errors(self, &org, object, &merged, own_id);
+            errors = org_rules::duplicate_errors(self, &org, object, merged, own_id);
         }
         if !errors.is_empty() {
             return Err(UpsertFailure::Rejected(errors));
@@ -267,11 +269,12 @@ impl OrgStore {
         match found {
             Some(position) => {
                 let previous = table.records[position].clone();
+                let id = previous.id.clone();
                 table.index_record(position, false);
                 table.records[position].values.extend(values);
                 table.index_record(position, true);
-                let undo = Undo { object: object.name.clone(), position, previous: Some(previous.clone()) };
-                (UpsertOutcome::Updated { id: previous.id }, undo)
+                let undo = Undo { object: object.name.clone(), position, previous: Some(previous) };
+                (UpsertOutcome::Updated { id }, undo)
             }
             None => {
                 self.next_serial += 1;
