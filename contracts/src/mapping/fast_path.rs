@@ -1,7 +1,7 @@
 //! Plain path expressions (`.a.b`, `.a.b // empty`, each optionally truncated by
 //! `| .[0:N]`) and value tables (`if .a == "x" then "X" elif … else "Z" end`, also on
 //! `.a // "d" | if . == …`) evaluated on the JSON directly. About half of a typical mapping's
-//! fields are such paths, most of the others such tables, and a jq run costs about a
+//! fields are such paths, several of the others such tables, and a jq run costs about a
 //! microsecond; the result is the same as jq's, which property tests hold them to.
 
 use jaq_core::load::parse::{BinaryOp, Term};
