@@ -57,6 +57,15 @@ enum Command {
     Wave(wave::WaveArgs),
 }
 
+impl Command {
+    /// Whether the command reports and ends. The others run servers and child processes
+    /// (`serve`, `demo`, `bench`, `sandbox`), which keep ignoring SIGPIPE: a reader going away
+    /// there is an error to handle, never a reason to die mid-work.
+    fn ends_when_printed(&self) -> bool {
+        !matches!(self, Command::Serve(_) | Command::Demo(_) | Command::Bench(_) | Command::Sandbox(_))
+    }
+}
+
 /// How a command ended, as a process exit code. Ordered: of two parts of a command, the
 /// worse outcome wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,6 +86,11 @@ impl From<Outcome> for ExitCode {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.ends_when_printed() {
+        // `switchyard deliveries | head` ends quietly, as Unix tools do, instead of panicking
+        // on the closed pipe (Rust ignores SIGPIPE unless told otherwise).
+        sigpipe::reset();
+    }
     let outcome = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Contracts(args) => contracts::run(args),

@@ -133,3 +133,21 @@ fn import_describe_writes_the_next_version() {
         stdout(&output)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_command_piped_into_a_reader_that_went_away_ends_quietly() {
+    // `switchyard contracts test | head -1`, with the reader gone before the first line: the
+    // pipe's read end is closed before the command starts, so its first write finds it closed.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["contracts", "test"])
+        .stdout(writer)
+        .output()
+        .expect("run switchyard");
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    // Ended by SIGPIPE (13), as Unix tools are, not by a panic's exit code 101.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(output.status.signal(), Some(13), "{:?}: {}", output.status, stderr(&output));
+}

@@ -75,6 +75,10 @@ async fn the_sqlite_ledger_is_created_on_first_open_with_its_pragmas() {
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
     let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
     assert_eq!((journal.as_str(), foreign_keys), ("wal", 1));
+    // Built without memory statistics (.cargo/config.toml): with them, every allocation SQLite
+    // makes would take a process-wide mutex.
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(pool).await.unwrap();
+    assert!(options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"), "{options:?}");
     store.insert_events(&[event("e1", None, &["crm"])]).await.unwrap();
     store.close().await;
 
