@@ -1,5 +1,6 @@
 //! The `switchyard` command as a user runs it: exit codes, outputs and files.
 
+mod allocator;
 mod contracts_cli;
 mod delivery;
 mod demo;

@@ -1,0 +1,34 @@
+//! The `switchyard` process's allocator as it is built: mimalloc without transparent huge
+//! pages (`no_thp`). With them, mimalloc advised its arenas for 2 MiB pages and the kernel
+//! zeroed whole huge pages over and over: 11% of all CPU in `bench salesforce`, and ~50 MiB
+//! more peak RSS in the hub (README, "Build settings").
+
+/// Every mapping of a running `switchyard` process in `/proc/<pid>/smaps` is free of the `hg`
+/// flag (`MADV_HUGEPAGE`), which mimalloc sets on its arenas unless built with `no_thp`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_running_switchyard_asks_the_kernel_for_no_huge_pages() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // The banner is printed once the simulator is up, its org loaded: the allocator has
+    // reserved its arenas by then.
+    let mut banner = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut banner).expect("banner");
+    let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(banner.contains("listening on"), "{banner}");
+    let smaps = smaps.expect("smaps of the running process");
+    let advised: Vec<&str> = smaps
+        .lines()
+        .filter(|line| line.starts_with("VmFlags:") && line.split_whitespace().any(|flag| flag == "hg"))
+        .collect();
+    assert!(advised.is_empty(), "mappings advised for huge pages: {advised:?}");
+}
