@@ -8,19 +8,10 @@
 #[cfg(target_os = "linux")]
 #[test]
 fn a_running_switchyard_asks_the_kernel_for_no_huge_pages() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let (mut child, mut lines) = crate::support::process::standalone_salesforce_simulator();
     // The banner is printed once the simulator is up, its org loaded: the allocator has
     // reserved its arenas by then.
-    let mut banner = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut banner).expect("banner");
+    let banner = lines.next().expect("a banner line").expect("utf-8");
     let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", child.id()));
     let _ = child.kill();
     let _ = child.wait();

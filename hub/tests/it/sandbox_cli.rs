@@ -1,21 +1,14 @@
 //! `switchyard sandbox salesforce` as a person starts it: the banner names the base URL and a
 //! ready connected app, and a Salesforce client gets a token and calls the org with them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
+
+use crate::support::process::standalone_salesforce_simulator;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_standalone_salesforce_simulator_prints_what_a_client_needs() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut child, mut lines) = standalone_salesforce_simulator();
     let mut banner = Vec::new();
     for _ in 0..4 {
         banner.push(lines.next().expect("a banner line").expect("utf-8"));

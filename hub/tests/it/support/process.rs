@@ -58,3 +58,15 @@ impl Drop for Hub {
         let _ = self.child.kill();
     }
 }
+
+/// `switchyard sandbox salesforce` on a free port, and its stdout's lines (the banner first).
+pub fn standalone_salesforce_simulator() -> (Child, std::io::Lines<BufReader<std::process::ChildStdout>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn switchyard sandbox salesforce");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    (child, lines)
+}
