@@ -40,8 +40,9 @@
 //! deliveries of one system to `in_flight` with `lease_owner = worker` and `lease_until =
 //! now + lease`, returning them. PostgreSQL selects them `FOR UPDATE SKIP LOCKED`, so
 //! concurrent claimers on many machines skip each other's rows; SQLite runs `UPDATE … WHERE id
-//! IN (SELECT … LIMIT n) RETURNING` in a `BEGIN IMMEDIATE` transaction, under its single
-//! writer lock. Either way a delivery is held by one worker at a time.
+//! IN (SELECT … LIMIT n) RETURNING` as one statement outside an explicit transaction (a write
+//! statement takes the single writer lock when it starts, and commits when it ends). Either
+//! way a delivery is held by one worker at a time.
 //!
 //! The worker reports through [`Store::record_outcomes`], which applies a record only while
 //! the delivery is still `in_flight` under that worker's lease: a handler that runs twice, or

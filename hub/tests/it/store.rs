@@ -9,7 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::json;
 use switchyard::store::{
     AttemptOutcome, AttemptRecord, Backend, DeadLetterFilter, Deferral, DeliveryFilter, DeliveryState,
-    NewEvent, RedriveSelection, Route, StateCount, Store, Verification,
+    NewEvent, RedriveSelection, Route, StateCount, Store, Verification, VerificationStep,
 };
 
 use tempfile::TempDir;
@@ -529,6 +529,46 @@ async fn a_verification_verdict_applies_only_to_a_delivered_delivery() {
             trace[0].deliveries[0].delivery.last_reason.as_deref(),
             Some("Flow did not set Status__c")
         );
+        ledger.finish().await;
+    }
+}
+
+/// A read-back step's verdicts record in one statement; more than one statement's worth in one
+/// transaction. Either way only deliveries still `delivered` change.
+#[tokio::test]
+async fn verification_steps_apply_to_delivered_deliveries_in_one_statement_or_in_one_transaction() {
+    for ledger in ledgers().await {
+        let store = &ledger.store;
+        let events: Vec<NewEvent> = (0..1_003).map(|i| event(&format!("e{i}"), None, &["crm"])).collect();
+        store.insert_events(&events).await.unwrap();
+        let claimed = store.claim_due("crm", 2_000, "w1", LEASE, later(1)).await.unwrap();
+        assert_eq!(claimed.len(), 1_003);
+        let delivered = AttemptOutcome::Delivered { downstream_id: None };
+        let records: Vec<AttemptRecord> =
+            claimed.iter().map(|d| record(&d.delivery_id, "w1", delivered.clone())).collect();
+        store.record_outcomes(&records).await.unwrap();
+        let verdict = |delivery_id: &str, verification: Verification| {
+            (delivery_id.to_owned(), VerificationStep::Verdict(verification))
+        };
+
+        let first: Vec<_> =
+            claimed[..3].iter().map(|d| verdict(&d.delivery_id, Verification::Confirmed)).collect();
+        assert_eq!(store.apply_verification_steps(&first, Utc::now()).await.unwrap(), 3);
+        // All 1,003 again (two statements): the 3 already confirmed stay as they are.
+        let silent = || Verification::SilentFailure { reason: "Flow did not set Status__c".into() };
+        let all: Vec<_> = claimed
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                verdict(&d.delivery_id, if i % 2 == 0 { silent() } else { Verification::Confirmed })
+            })
+            .collect();
+        assert_eq!(store.apply_verification_steps(&all, Utc::now()).await.unwrap(), 1_000);
+
+        let counts = store.state_counts().await.unwrap();
+        // Of e3..e1002, the even indexes (500 of them) failed silently; e0..e2 were confirmed first.
+        assert_eq!(count(&counts, "crm", DeliveryState::Confirmed), 503);
+        assert_eq!(count(&counts, "crm", DeliveryState::SilentFailure), 500);
         ledger.finish().await;
     }
 }
