@@ -1,7 +1,7 @@
 //! The `switchyard` process's allocator as it is built: mimalloc without transparent huge
-//! pages (`no_thp`). With them, mimalloc advised its arenas for 2 MiB pages and the kernel
-//! zeroed whole huge pages over and over: 11% of all CPU in `bench salesforce`, and ~50 MiB
-//! more peak RSS in the hub (README, "Build settings").
+//! pages (`no_thp`). With them, mimalloc advised its arenas for 2 MiB pages, the kernel's
+//! zeroing of pages took 11% of all CPU in `bench salesforce`, and the hub peaked ~50 MiB
+//! higher in the migration (README, "Build settings").
 
 /// Every mapping of a running `switchyard` process in `/proc/<pid>/smaps` is free of the `hg`
 /// flag (`MADV_HUGEPAGE`), which mimalloc sets on its arenas unless built with `no_thp`.

@@ -566,7 +566,7 @@ async fn verification_steps_apply_to_delivered_deliveries_in_one_statement_or_in
         assert_eq!(store.apply_verification_steps(&all, Utc::now()).await.unwrap(), 1_000);
 
         let counts = store.state_counts().await.unwrap();
-        // Of e3..e1002, the even indexes (500 of them) failed silently; e0..e2 were confirmed first.
+        // Of the 1,000 not confirmed first, those at even places (500) failed silently.
         assert_eq!(count(&counts, "crm", DeliveryState::Confirmed), 503);
         assert_eq!(count(&counts, "crm", DeliveryState::SilentFailure), 500);
         ledger.finish().await;
