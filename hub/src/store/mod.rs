@@ -16,8 +16,8 @@
 //!   delivery (the downstream works on it asynchronously, e.g. a Bulk API job) holds the
 //!   adapter's `ticket` and is due for collecting at `next_attempt_at`. A `delivered` one with
 //!   expectations to read back has `verify_at` (next check) and `verify_deadline` (a silent
-//!   failure if they still do not hold then). Indexed by (system, state, next_attempt_at) for
-//!   claiming, (state, updated_at) for dead letters, and (system, verify_at) where set.
+//!   failure if they still do not hold then). Indexed by (state, system, next_attempt_at) for
+//!   claiming, leases and dead letters, by (system, verify_at) where set, and by wave.
 //! - `attempts`: every attempt, numbered per delivery: times, worker, outcome, HTTP status,
 //!   downstream code and a short summary. Never rewritten: redriving keeps the history.
 //!
@@ -74,6 +74,7 @@ mod views;
 mod wave_report;
 mod wave_run;
 mod waves;
+mod writer;
 
 pub use error::StoreError;
 pub use listing::{DeliveryFilter, DeliveryListing};
@@ -93,7 +94,7 @@ pub use wave_report::{SystemDeliveries, WaveUserDeliveries, WholeAccountQuaranti
 pub use wave_run::{HoldChange, TransitionError, WaveCount, WaveRun, WaveTransition};
 pub use waves::{CohortFilter, PlanError, Signoff, WaveAction, WaveRow};
 
-use sqlx::{PgPool, SqliteConnection, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +125,7 @@ pub struct Store {
 /// no other connection's writes emptying it, the writer's cache filled. Left out.
 #[derive(Debug, Clone)]
 enum Pool {
-    Sqlite { read: SqlitePool, write: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>> },
+    Sqlite { read: SqlitePool, write: std::sync::Arc<tokio::sync::Mutex<writer::SqliteWriter>> },
     Postgres(PgPool),
 }
 
@@ -204,7 +205,7 @@ macro_rules! on_writer {
                 use ::sqlx::Connection as _;
                 let mut writer = write.lock().await;
                 #[allow(unused_variables)]
-                let $pool: &mut ::sqlx::SqliteConnection = &mut *writer;
+                let $pool: &mut ::sqlx::SqliteConnection = writer.connection().await;
                 $body
             }
             $crate::store::Pool::Postgres(pool) => {

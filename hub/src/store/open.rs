@@ -90,7 +90,7 @@ impl Store {
             .await
             .map_err(open_failed)?;
         migrate(sqlx::migrate!("./migrations/sqlite"), &mut write).await?;
-        let write = std::sync::Arc::new(tokio::sync::Mutex::new(write));
+        let write = std::sync::Arc::new(tokio::sync::Mutex::new(super::writer::SqliteWriter::new(write)));
         let read = SqlitePoolOptions::new()
             .max_connections(SQLITE_MAX_CONNECTIONS)
             .connect_with(options)

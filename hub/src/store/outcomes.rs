@@ -2,20 +2,84 @@
 //! in one transaction, and only while the reporting worker still holds the lease. Also the
 //! verification verdict that follows a delivery (confirmed or silent failure).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::{
-    AttemptOutcome, AttemptRecord, DeliveryState, OutcomeReport, StaleRecord, Store, StoreError,
-    Verification, on_writer,
+    AttemptOutcome, AttemptRecord, DeliveryState, OutcomeReport, Pool, StaleRecord, Store, StoreError,
+    Verification, on_backend, on_writer,
 };
 
 const OPERATION: &str = "record outcomes";
-/// Records per statement: 9 binds each (8 in the update), well under SQLite's and PostgreSQL's bind limits.
+/// Records per statement: 9 binds each in the attempts' insert, 8 in the update, well under
+/// SQLite's and PostgreSQL's bind limits.
 const RECORDS_PER_STATEMENT: usize = 500;
 const VERIFY: &str = "record verification";
+
+/// Appends to `$update` (a `QueryBuilder<$db>`) the statement that moves `$chunk`'s deliveries
+/// on, where still leased to the record's worker, returning the id and attempt count of each
+/// delivery it moved. A macro so that one text serves both backends' builders.
+macro_rules! push_delivery_update {
+    ($update:expr, $chunk:expr, $now:expr) => {{
+        let update = $update;
+        update.push(
+            "WITH v (id, owner, state, next_at, reason, downstream_id, verify_at, verify_deadline) AS (",
+        );
+        update.push_values($chunk, |mut row, record: &AttemptRecord| {
+            let next_attempt_at = match &record.outcome {
+                AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
+                _ => None,
+            };
+            let downstream_id = match &record.outcome {
+                AttemptOutcome::Delivered { downstream_id } => downstream_id.clone(),
+                _ => None,
+            };
+            row.push_bind(record.delivery_id.clone())
+                .push_bind(record.worker_id.clone())
+                .push_bind(record.outcome.next_state().as_str())
+                .push_bind(next_attempt_at)
+                .push_bind(record.outcome.reason().map(str::to_owned))
+                .push_bind(downstream_id)
+                .push_bind(record.verify.map(|window| window.first_check_at))
+                .push_bind(record.verify.map(|window| window.deadline));
+        });
+        update.push(
+            // A paused or aborted wave's delivery to be retried is held instead.
+            ") UPDATE deliveries SET state = CASE WHEN v.state = 'pending' AND deliveries.wave IS NOT NULL \
+             AND deliveries.wave NOT IN (SELECT name FROM waves WHERE state = 'running') THEN 'held' \
+             ELSE v.state END, attempts = deliveries.attempts + 1, \
+             next_attempt_at = COALESCE(v.next_at, deliveries.next_attempt_at), \
+             lease_owner = NULL, lease_until = NULL, last_reason = v.reason, \
+             downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), \
+             ticket = NULL, verify_at = v.verify_at, verify_deadline = v.verify_deadline, \
+             updated_at = ",
+        );
+        update.push_bind($now);
+        update.push(
+            " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'in_flight' \
+             AND deliveries.lease_owner = v.owner RETURNING deliveries.id, deliveries.attempts",
+        );
+    }};
+}
+
+/// The attempt rows' columns, and one record's values for them but its number.
+const ATTEMPT_COLUMNS: &str =
+    "delivery_id, number, worker_id, started_at, finished_at, outcome, http_status, code, summary";
+
+macro_rules! push_attempt_values {
+    ($row:expr, $record:expr) => {{
+        let record: &AttemptRecord = $record;
+        $row.push_bind(record.worker_id.clone())
+            .push_bind(record.started_at)
+            .push_bind(record.finished_at)
+            .push_bind(record.outcome.kind().as_str())
+            .push_bind(record.http_status.map(i32::from))
+            .push_bind(record.code.clone())
+            .push_bind(record.summary.clone());
+    }};
+}
 
 impl Store {
     /// Applies `records` in one transaction. A record whose delivery is no longer `in_flight`
@@ -26,113 +90,112 @@ impl Store {
     ///
     /// A batch's records take one multi-row `UPDATE … FROM (VALUES …)` and one multi-row
     /// `INSERT` per [`RECORDS_PER_STATEMENT`], not two statements per record: recording is on
-    /// every batch's path, and per-row statements made it the slowest step on SQLite.
+    /// every batch's path, and per-row statements made it the slowest step on SQLite. On
+    /// SQLite the whole transaction is one command to the writer (see `writer.rs`).
     pub async fn record_outcomes(&self, records: &[AttemptRecord]) -> Result<OutcomeReport, StoreError> {
         let now = Utc::now();
-        on_writer!(self, |pool, Db, begin| {
-            let mut tx = pool.begin_with(begin).await.map_err(StoreError::query(OPERATION))?;
-            let mut report = OutcomeReport::default();
-            for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-                let mut update = QueryBuilder::<Db>::new(
-                    "WITH v (id, owner, state, next_at, reason, downstream_id, verify_at, verify_deadline) AS (",
-                );
-                update.push_values(chunk, |mut row, record| {
-                    let next_attempt_at = match &record.outcome {
-                        AttemptOutcome::Retry { next_attempt_at, .. } => Some(*next_attempt_at),
-                        _ => None,
-                    };
-                    let downstream_id = match &record.outcome {
-                        AttemptOutcome::Delivered { downstream_id } => downstream_id.clone(),
-                        _ => None,
-                    };
-                    row.push_bind(record.delivery_id.clone())
-                        .push_bind(record.worker_id.clone())
-                        .push_bind(record.outcome.next_state().as_str())
-                        .push_bind(next_attempt_at)
-                        .push_bind(record.outcome.reason().map(str::to_owned))
-                        .push_bind(downstream_id)
-                        .push_bind(record.verify.map(|window| window.first_check_at))
-                        .push_bind(record.verify.map(|window| window.deadline));
-                });
-                update.push(
-                    // A paused or aborted wave's delivery to be retried is held instead.
-                    ") UPDATE deliveries SET state = CASE WHEN v.state = 'pending' AND deliveries.wave IS NOT NULL \
-                     AND deliveries.wave NOT IN (SELECT name FROM waves WHERE state = 'running') THEN 'held' \
-                     ELSE v.state END, attempts = deliveries.attempts + 1, \
-                     next_attempt_at = COALESCE(v.next_at, deliveries.next_attempt_at), \
-                     lease_owner = NULL, lease_until = NULL, last_reason = v.reason, \
-                     downstream_id = COALESCE(v.downstream_id, deliveries.downstream_id), \
-                     ticket = NULL, verify_at = v.verify_at, verify_deadline = v.verify_deadline, \
-                     updated_at = ",
-                );
-                update.push_bind(now);
-                update.push(
-                    " FROM v WHERE deliveries.id = v.id AND deliveries.state = 'in_flight' \
-                     AND deliveries.lease_owner = v.owner RETURNING deliveries.id, deliveries.attempts",
-                );
-                let applied: Vec<(String, i64)> = update
-                    .build_query_as()
-                    .fetch_all(&mut *tx)
+        let applied = match &self.pool {
+            Pool::Sqlite { write, .. } => {
+                let mut transaction = QueryBuilder::<sqlx::Sqlite>::new("BEGIN IMMEDIATE; ");
+                for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+                    // The attempts first, numbered from the delivery as it is before the
+                    // update, under the same lease condition the update checks.
+                    transaction.push("WITH v (id, owner, started_at, finished_at, outcome, http_status, code, summary) AS (");
+                    transaction.push_values(chunk, |mut row, record| {
+                        row.push_bind(record.delivery_id.clone());
+                        push_attempt_values!(row, record);
+                    });
+                    transaction.push(format!(
+                        ") INSERT INTO attempts ({ATTEMPT_COLUMNS}) \
+                         SELECT v.id, d.attempts + 1, v.owner, v.started_at, v.finished_at, v.outcome, \
+                             v.http_status, v.code, v.summary \
+                         FROM v JOIN deliveries d ON d.id = v.id \
+                         WHERE d.state = 'in_flight' AND d.lease_owner = v.owner; "
+                    ));
+                    push_delivery_update!(&mut transaction, chunk, now);
+                    transaction.push("; ");
+                }
+                transaction.push("COMMIT");
+                let moved: Vec<(String, i64)> = write
+                    .lock()
+                    .await
+                    .fetch_all_as_one_command(transaction.build_query_as())
                     .await
                     .map_err(StoreError::query(OPERATION))?;
-                let numbers: HashMap<&str, i64> =
-                    applied.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
-
-                let recorded: Vec<(&AttemptRecord, i64)> = chunk
-                    .iter()
-                    .filter_map(|record| {
-                        numbers.get(record.delivery_id.as_str()).map(|number| (record, *number))
-                    })
-                    .collect();
-                if !recorded.is_empty() {
-                    let mut insert = QueryBuilder::<Db>::new(
-                        "INSERT INTO attempts (delivery_id, number, worker_id, started_at, \
-                             finished_at, outcome, http_status, code, summary) ",
-                    );
-                    insert.push_values(&recorded, |mut row, (record, number)| {
-                        row.push_bind(record.delivery_id.clone())
-                            .push_bind(*number)
-                            .push_bind(record.worker_id.clone())
-                            .push_bind(record.started_at)
-                            .push_bind(record.finished_at)
-                            .push_bind(record.outcome.kind().as_str())
-                            .push_bind(record.http_status.map(i32::from))
-                            .push_bind(record.code.clone())
-                            .push_bind(record.summary.clone());
-                    });
-                    insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
-                }
-                report.recorded += recorded.len();
-
-                for record in chunk.iter().filter(|record| !numbers.contains_key(record.delivery_id.as_str()))
-                {
-                    let found: Option<(String, Option<String>)> =
-                        sqlx::query_as("SELECT state, lease_owner FROM deliveries WHERE id = $1")
-                            .bind(&record.delivery_id)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(StoreError::query(OPERATION))?;
-                    let (found_state, found_lease_owner) = match found {
-                        Some((state, owner)) => (DeliveryState::parse(&state), owner),
-                        None => (None, None),
-                    };
-                    tracing::warn!(
-                        delivery_id = %record.delivery_id,
-                        worker_id = %record.worker_id,
-                        found_state = found_state.map(DeliveryState::as_str),
-                        "ignored an attempt record: the delivery is no longer leased to this worker"
-                    );
-                    report.stale.push(StaleRecord {
-                        delivery_id: record.delivery_id.clone(),
-                        worker_id: record.worker_id.clone(),
-                        found_state,
-                        found_lease_owner,
-                    });
-                }
+                moved.into_iter().map(|(id, _)| id).collect::<HashSet<String>>()
             }
-            tx.commit().await.map_err(StoreError::query(OPERATION))?;
-            Ok(report)
-        })
+            Pool::Postgres(pool) => {
+                let mut connection =
+                    pool.acquire().await.map_err(StoreError::query("acquire a connection"))?;
+                let mut tx =
+                    sqlx::Connection::begin(&mut *connection).await.map_err(StoreError::query(OPERATION))?;
+                let mut applied = HashSet::new();
+                for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+                    let mut update = QueryBuilder::<sqlx::Postgres>::new("");
+                    push_delivery_update!(&mut update, chunk, now);
+                    let moved: Vec<(String, i64)> = update
+                        .build_query_as()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(StoreError::query(OPERATION))?;
+                    let numbers: std::collections::HashMap<&str, i64> =
+                        moved.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
+                    let recorded: Vec<(&AttemptRecord, i64)> = chunk
+                        .iter()
+                        .filter_map(|record| {
+                            numbers.get(record.delivery_id.as_str()).map(|number| (record, *number))
+                        })
+                        .collect();
+                    if !recorded.is_empty() {
+                        let mut insert = QueryBuilder::<sqlx::Postgres>::new(format!(
+                            "INSERT INTO attempts ({ATTEMPT_COLUMNS}) "
+                        ));
+                        insert.push_values(&recorded, |mut row, (record, number)| {
+                            row.push_bind(record.delivery_id.clone()).push_bind(*number);
+                            push_attempt_values!(row, record);
+                        });
+                        insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
+                    }
+                    applied.extend(moved.into_iter().map(|(id, _)| id));
+                }
+                tx.commit().await.map_err(StoreError::query(OPERATION))?;
+                applied
+            }
+        };
+
+        let mut report = OutcomeReport { recorded: 0, stale: Vec::new() };
+        for record in records {
+            if applied.contains(&record.delivery_id) {
+                report.recorded += 1;
+                continue;
+            }
+            // Rare (a step that outlived its lease): looked up after the transaction, from the
+            // readers, only to say what the ledger had moved on to.
+            let found: Option<(String, Option<String>)> = on_backend!(self, |pool, Db, begin| {
+                sqlx::query_as("SELECT state, lease_owner FROM deliveries WHERE id = $1")
+                    .bind(&record.delivery_id)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(StoreError::query(OPERATION))
+            })?;
+            let (found_state, found_lease_owner) = match found {
+                Some((state, owner)) => (DeliveryState::parse(&state), owner),
+                None => (None, None),
+            };
+            tracing::warn!(
+                delivery_id = %record.delivery_id,
+                worker_id = %record.worker_id,
+                found_state = found_state.map(DeliveryState::as_str),
+                "ignored an attempt record: the delivery is no longer leased to this worker"
+            );
+            report.stale.push(StaleRecord {
+                delivery_id: record.delivery_id.clone(),
+                worker_id: record.worker_id.clone(),
+                found_state,
+                found_lease_owner,
+            });
+        }
+        Ok(report)
     }
 
     /// Records what reading a `delivered` delivery back found. Returns false (and changes

@@ -123,8 +123,10 @@ impl Store {
     pub async fn state_counts(&self) -> Result<Vec<StateCount>, StoreError> {
         on_backend!(self, |pool, Db, begin| {
             let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                // Grouped in `deliveries_due`'s order (state first): only the few groups
+                // are sorted, not every delivery.
                 "SELECT system, state, COUNT(*) FROM deliveries \
-                 GROUP BY system, state ORDER BY system, state",
+                 GROUP BY state, system ORDER BY system, state",
             )
             .fetch_all(pool)
             .await
