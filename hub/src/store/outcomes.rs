@@ -64,10 +64,12 @@ macro_rules! push_delivery_update {
     }};
 }
 
-/// The attempt rows' columns, and one record's values for them but its number.
+/// The attempt rows' columns.
 const ATTEMPT_COLUMNS: &str =
     "delivery_id, number, worker_id, started_at, finished_at, outcome, http_status, code, summary";
 
+/// Pushes onto `$row` one record's values for the attempt columns after `delivery_id` and
+/// `number` (the callers bind those: a value, or a column of the statement).
 macro_rules! push_attempt_values {
     ($row:expr, $record:expr) => {{
         let record: &AttemptRecord = $record;
