@@ -2,7 +2,7 @@
 //! in one transaction, and only while the reporting worker still holds the lease. Also the
 //! verification verdict that follows a delivery (confirmed or silent failure).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -140,7 +140,7 @@ impl Store {
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(StoreError::query(OPERATION))?;
-                    let numbers: std::collections::HashMap<&str, i64> =
+                    let numbers: HashMap<&str, i64> =
                         moved.iter().map(|(id, attempts)| (id.as_str(), *attempts)).collect();
                     let recorded: Vec<(&AttemptRecord, i64)> = chunk
                         .iter()
