@@ -55,6 +55,7 @@
 //! and moves them to `confirmed` or `silent_failure` ([`Store::apply_verification_steps`]);
 //! `held` is reserved for paused waves.
 
+mod checkpoint;
 mod claim;
 mod dead_letters;
 mod error;

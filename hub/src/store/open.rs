@@ -80,6 +80,10 @@ impl Store {
             .foreign_keys(true)
             // Sorts and statement journals in memory, not in temporary files.
             .pragma("temp_store", "memory")
+            // Checkpoints run in the background, not in whichever commit fills the log
+            // (`checkpoint.rs`).
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", super::checkpoint::WAL_SIZE_LIMIT_BYTES.to_string())
             .row_buffer_size(SQLITE_ROW_BUFFER);
         let open_failed = |source| StoreError::Open { backend: "sqlite", target: target.clone(), source };
         // The writer first: it creates the file and runs the migrations.
@@ -91,6 +95,7 @@ impl Store {
             .map_err(open_failed)?;
         migrate(sqlx::migrate!("./migrations/sqlite"), &mut write).await?;
         let write = std::sync::Arc::new(tokio::sync::Mutex::new(super::writer::SqliteWriter::new(write)));
+        super::checkpoint::spawn(options.clone(), std::sync::Arc::downgrade(&write));
         let read = SqlitePoolOptions::new()
             .max_connections(SQLITE_MAX_CONNECTIONS)
             .connect_with(options)

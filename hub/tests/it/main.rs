@@ -1,6 +1,7 @@
 //! The `switchyard` command as a user runs it: exit codes, outputs and files.
 
 mod allocator;
+mod checkpoint;
 mod contracts_cli;
 mod delivery;
 mod demo;
