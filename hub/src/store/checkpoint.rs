@@ -29,8 +29,8 @@ use tokio::sync::Mutex;
 
 use super::writer::SqliteWriter;
 
-/// How often a checkpoint runs. At a migration's write rate (~80 MB of log a second) this
-/// keeps the log near the writer's page cache in size.
+/// How often a checkpoint runs. At a migration's write rate (tens of megabytes of log a
+/// second) this keeps the log file to tens of megabytes.
 pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 /// The size the log file is truncated to once it restarts (SQLite: `journal_size_limit`).
 pub(super) const WAL_SIZE_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
