@@ -4,10 +4,9 @@
 //! By default the connection whose commit takes the WAL past 1,000 pages runs the checkpoint
 //! inside that commit: it reads every frame back, writes the pages into the database file and
 //! syncs both files. Mid-migration that was the writer, about twenty times a second (2,193
-//! `fsync` calls, 1.36 million `pread` and 1.79 million `pwrite` in the 56 s of a 50,000-user
-//! run's waves), each time holding the one connection every ledger write waits for. Here every
-//! connection has automatic checkpoints off and one connection of its own checkpoints in the
-//! background, in two passes each time:
+//! `fsync` calls in the 56 s of a 50,000-user run's waves), each time holding the one
+//! connection every ledger write waits for. Here every connection has automatic checkpoints
+//! off and one connection of its own checkpoints in the background, in two passes each time:
 //!
 //! 1. without the writer (`PASSIVE`: it never blocks a reader or the writer), copying what the
 //!    log holds when it starts, a page written by many commits once;
