@@ -124,21 +124,23 @@ impl Store {
             }
 
             for chunk in deliveries.chunks(DELIVERIES_PER_STATEMENT) {
-                let mut insert = QueryBuilder::<Db>::new(
-                    "INSERT INTO deliveries \
-                     (id, event_row, system, mapping, state, next_attempt_at, created_at, updated_at, wave) ",
-                );
+                // What every delivery of the call shares is bound once, not once a row: on
+                // SQLite every bound text is a copy the writer's thread frees (`outcomes.rs`).
+                let mut insert = QueryBuilder::<Db>::new("WITH c (state, created, wave) AS (VALUES (");
+                insert.separated(", ").push_bind(initial).push_bind(now).push_bind(wave);
+                insert.push(")), v (id, event_row, system, mapping) AS (");
                 insert.push_values(chunk, |mut row, (id, event_row, route)| {
                     row.push_bind(id)
                         .push_bind(*event_row)
                         .push_bind(&route.system)
-                        .push_bind(&route.mapping)
-                        .push_bind(initial)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(wave);
+                        .push_bind(&route.mapping);
                 });
+                insert.push(
+                    ") INSERT INTO deliveries \
+                     (id, event_row, system, mapping, state, next_attempt_at, created_at, updated_at, wave) \
+                     SELECT v.id, v.event_row, v.system, v.mapping, c.state, c.created, c.created, c.created, c.wave \
+                     FROM v CROSS JOIN c",
+                );
                 insert.build().execute(&mut *tx).await.map_err(StoreError::query(OPERATION))?;
             }
 

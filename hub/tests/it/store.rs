@@ -262,6 +262,57 @@ async fn a_record_from_a_worker_that_no_longer_holds_the_lease_is_ignored() {
     }
 }
 
+/// The store binds a worker and its times once per run of records that share them: one call
+/// that mixes workers and times must still keep each attempt's own and check each lease.
+#[tokio::test]
+async fn one_report_mixing_workers_and_times_keeps_each_attempts_own_and_checks_each_lease() {
+    for ledger in ledgers().await {
+        let store = &ledger.store;
+        let events = ["a", "b", "c", "d"].map(|id| event(id, None, &["crm"]));
+        store.insert_events(&events).await.unwrap();
+        let by_w1 = store.claim_due("crm", 2, "w1", LEASE, later(1)).await.unwrap();
+        let by_w2 = store.claim_due("crm", 2, "w2", LEASE, later(1)).await.unwrap();
+        let delivered = AttemptOutcome::Delivered { downstream_id: None };
+        let (t10, t40) = (later(10), later(40));
+        let at = |started_at: DateTime<Utc>, record: AttemptRecord| AttemptRecord {
+            started_at,
+            finished_at: started_at + chrono::Duration::seconds(1),
+            ..record
+        };
+        // Neighbours share a worker with different times, and times with different workers.
+        let records = [
+            at(t10, record(&by_w1[0].delivery_id, "w1", delivered.clone())),
+            at(t40, record(&by_w1[1].delivery_id, "w1", delivered.clone())),
+            // w1 reporting on one of w2's deliveries.
+            at(t40, record(&by_w2[0].delivery_id, "w1", delivered.clone())),
+            at(t40, record(&by_w2[1].delivery_id, "w2", delivered)),
+        ];
+        let report = store.record_outcomes(&records).await.unwrap();
+        assert_eq!((report.recorded, report.stale.len()), (3, 1));
+        assert_eq!(report.stale[0].delivery_id, by_w2[0].delivery_id);
+        assert_eq!(report.stale[0].found_lease_owner.as_deref(), Some("w2"));
+
+        let expected = [
+            (&by_w1[0], Some(&records[0])),
+            (&by_w1[1], Some(&records[1])),
+            (&by_w2[0], None),
+            (&by_w2[1], Some(&records[3])),
+        ];
+        for (claimed, record) in expected {
+            let trace = store.trace(&claimed.event_id).await.unwrap();
+            let attempts: Vec<_> = trace[0].deliveries[0]
+                .attempts
+                .iter()
+                .map(|a| (a.worker_id.clone(), a.started_at, a.finished_at))
+                .collect();
+            let want: Vec<_> =
+                record.iter().map(|r| (r.worker_id.clone(), r.started_at, r.finished_at)).collect();
+            assert_eq!(attempts, want, "event {}", claimed.event_id);
+        }
+        ledger.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn an_expired_lease_is_released_without_spending_an_attempt() {
     for ledger in ledgers().await {
