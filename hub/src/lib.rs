@@ -16,6 +16,7 @@ pub mod policy;
 pub mod queue;
 pub mod replay;
 pub mod routing;
+pub mod scheduling;
 pub mod serve;
 pub mod store;
 pub mod verify;

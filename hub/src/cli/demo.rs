@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Outcome;
-use super::output::runtime;
+use super::hub_runtime::hub_runtime;
 use crate::demo::{DemoOptions, run as run_demo};
 
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs) -> Outcome {
     // The partner simulators warn on every record they fail on purpose: keep them quiet.
     super::serve::init_logging_at("warn,switchyard_sandbox=error");
-    let Some(runtime) = runtime() else { return Outcome::Unusable };
+    let Some(runtime) = hub_runtime() else { return Outcome::Unusable };
     let options = DemoOptions {
         users: args.users,
         seed: args.seed,

@@ -4,6 +4,7 @@
 mod bench;
 mod contracts;
 mod demo;
+mod hub_runtime;
 mod ledger;
 mod legacy;
 mod map;

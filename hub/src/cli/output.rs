@@ -30,7 +30,14 @@ pub fn print_json(value: &impl serde::Serialize) {
 
 /// The multi-threaded runtime a long-running command needs; says why on stderr if it cannot.
 pub fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    runtime_with(|_| {})
+}
+
+/// As [`runtime`], with `configure` applied to the builder first.
+pub fn runtime_with(configure: impl FnOnce(&mut tokio::runtime::Builder)) -> Option<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    configure(&mut builder);
+    match builder.enable_all().build() {
         Ok(runtime) => Some(runtime),
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Outcome;
-use super::output::{print_error_chain, runtime};
+use super::hub_runtime::hub_runtime;
+use super::output::print_error_chain;
 use crate::config::HubConfig;
 
 #[derive(Debug, Args)]
@@ -39,7 +40,7 @@ pub fn run(args: ServeArgs) -> Outcome {
     if let Some(data_dir) = args.data_dir {
         config.data_dir = data_dir;
     }
-    let Some(runtime) = runtime() else { return Outcome::Unusable };
+    let Some(runtime) = hub_runtime() else { return Outcome::Unusable };
     let served = runtime.block_on(crate::serve::serve(config, |addr| {
         // Scripts and tests read this line to learn the address (port 0 resolved).
         println!("switchyard listening on http://{addr}");

@@ -87,11 +87,16 @@ impl Store {
             .row_buffer_size(SQLITE_ROW_BUFFER);
         let open_failed = |source| StoreError::Open { backend: "sqlite", target: target.clone(), source };
         // The writer first: it creates the file and runs the migrations.
-        let mut write = options
-            .clone()
-            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
-            .connect()
+        // On a `SCHED_OTHER` thread: the connection's own thread inherits its policy, and the
+        // writer must not be `SCHED_BATCH` like the async workers (`crate::scheduling`).
+        let writer_options = options.clone().pragma("cache_size", format!("-{WRITER_CACHE_KIB}"));
+        let connect = move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(writer_options.connect())
+        };
+        let mut write = crate::scheduling::on_normal_thread(connect)
             .await
+            .unwrap_or_else(|| Err(sqlx::Error::WorkerCrashed))
             .map_err(open_failed)?;
         migrate(sqlx::migrate!("./migrations/sqlite"), &mut write).await?;
         let write = std::sync::Arc::new(tokio::sync::Mutex::new(super::writer::SqliteWriter::new(write)));

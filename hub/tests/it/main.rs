@@ -21,6 +21,8 @@ mod salesforce_delivery;
 mod salesforce_verification;
 mod sandbox_cli;
 mod sandbox_legacy_cli;
+#[cfg(target_os = "linux")]
+mod scheduling;
 mod serve;
 mod store;
 mod submitted;

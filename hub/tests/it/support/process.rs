@@ -37,6 +37,11 @@ impl Hub {
         }
     }
 
+    /// The process id, to look at the running hub in `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, then wait: a graceful stop exits 0.
     pub fn stop(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
