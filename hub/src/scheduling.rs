@@ -13,7 +13,9 @@
 //! platforms keep their defaults.
 
 /// Sets the calling thread to `SCHED_BATCH` (the runtime's `on_thread_start`). A thread
-/// whose policy cannot be set runs on as it was (logged at debug).
+/// whose policy cannot be set runs on as it was (logged at debug), and so does one started
+/// with a nice value other than 0: setting a policy sets the nice value too, and the
+/// operator's choice stands.
 pub fn batch_scheduling() {
     set_policy(Policy::Batch);
 }
@@ -43,11 +45,15 @@ fn set_policy(policy: Policy) {
         NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy, thread_native_id,
     };
     use thread_priority::{ThreadPriority, ThreadPriorityOsValue};
+    if own_nice() != Some(0) {
+        tracing::debug!(?policy, "a thread with a nice value other than 0 keeps its scheduling");
+        return;
+    }
     let normal = match policy {
         Policy::Batch => NormalThreadSchedulePolicy::Batch,
         Policy::Normal => NormalThreadSchedulePolicy::Other,
     };
-    // `ThreadPriorityOsValue::default()` is nice 0, what every thread of the hub starts with.
+    // `ThreadPriorityOsValue::default()` is nice 0, the thread's own (checked above).
     let set = set_thread_priority_and_policy(
         thread_native_id(),
         ThreadPriority::Os(ThreadPriorityOsValue::default()),
@@ -56,6 +62,14 @@ fn set_policy(policy: Policy) {
     if let Err(err) = set {
         tracing::debug!(?policy, error = ?err, "could not set a thread's scheduling policy");
     }
+}
+
+/// The calling thread's nice value (`/proc/thread-self/stat` field 19, after the
+/// parenthesized name, which may hold spaces).
+#[cfg(target_os = "linux")]
+fn own_nice() -> Option<i32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(19 - 3)?.parse().ok()
 }
 
 #[cfg(not(target_os = "linux"))]
